@@ -1,0 +1,1 @@
+"""Event contracts of the platform: envelope, payloads per domain, parsing and schema export."""

@@ -1,0 +1,1 @@
+"""FastAPI plumbing shared by every service: app factory, tracing middleware, errors, auth."""

@@ -1,0 +1,66 @@
+"""Build a service's FastAPI app with the platform's tracing, error shape and health check.
+
+Every service's HTTP adapter calls :func:`create_app`, so all APIs trace, fail and document
+themselves the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from engagement_shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from engagement_shared.observability.tracing import span_in
+
+log = structlog.get_logger(__name__)
+STATUS = {NotFound: 404, Forbidden: 403, Invalid: 422, Conflict: 409}
+
+
+def validation_details(errors: list[dict]) -> list[dict[str, str]]:
+    """pydantic errors as ``{field, message}`` pairs, the field as a dotted path."""
+    return [
+        {"field": ".".join(str(part) for part in err["loc"]), "message": err["msg"], "type": err["type"]}
+        for err in errors
+    ]
+
+
+def create_app(title: str, description: str, version: str = "1.0.0") -> FastAPI:
+    """A FastAPI app with OpenAPI docs at /docs, JSON errors and a server span per request."""
+    app = FastAPI(title=title, description=description, version=version)
+
+    @app.middleware("http")
+    async def trace_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        carrier = {k: v for k, v in request.headers.items() if k in ("traceparent", "tracestate")}
+        with span_in(f"HTTP {request.method}", carrier, SpanKind.SERVER, **{"http.request.method": request.method}) as span:
+            response = await call_next(request)
+            route = request.scope.get("route")
+            if route is not None:
+                span.update_name(f"{request.method} {route.path}")
+                span.set_attribute("http.route", route.path)
+            span.set_attribute("http.response.status_code", response.status_code)
+            if response.status_code >= 500:
+                span.set_status(Status(StatusCode.ERROR))
+            return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": validation_details(list(exc.errors()))})
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+        body: dict[str, object] = {"detail": exc.message}
+        if exc.field:
+            body = {"detail": [{"field": exc.field, "message": exc.message, "type": "domain"}]}
+        return JSONResponse(status_code=status, content=body)
+
+    @app.get("/health", tags=["operations"], summary="Liveness check")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

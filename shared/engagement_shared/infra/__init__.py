@@ -1,0 +1,1 @@
+"""Starting the platform's infrastructure: local stand-ins, testcontainers, or external endpoints."""

@@ -1,0 +1,1 @@
+"""Kafka transport: topic administration, publishing and at-least-once subscribing."""

@@ -1,0 +1,1 @@
+"""MongoDB access: clients, transactions with a transactional outbox, the relay, idempotency."""

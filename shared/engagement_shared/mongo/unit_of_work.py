@@ -1,0 +1,69 @@
+"""A unit of work: state changes and the events they cause, committed in one transaction.
+
+Repositories write through ``uow.session``; events go to ``uow.emit``; on commit the events are
+written to the ``outbox`` collection inside the same transaction, so a state change is never
+stored without its event, nor an event without its state. The relay publishes them later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from pymongo import ASCENDING, AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from engagement_shared.events.envelope import Event, utcnow
+from engagement_shared.events.registry import serialize_event
+from engagement_shared.observability.tracing import current_carrier, db_span
+
+OUTBOX = "outbox"
+
+
+def outbox_record(event: Event, created_at: datetime, position: int, carrier: dict[str, str]) -> dict[str, object]:
+    """The stored form of an event awaiting publication (kept after publishing, for replays)."""
+    return {
+        "_id": event.event_id,
+        "topic": event.topic,
+        "key": event.key,
+        "type": event.type,
+        "value": serialize_event(event),
+        "trace": carrier,
+        "created_at": created_at,
+        "position": position,
+        "published": False,
+    }
+
+
+async def ensure_outbox_indexes(db: AsyncDatabase) -> None:
+    """The relay reads unpublished records in creation order."""
+    await db[OUTBOX].create_index([("published", ASCENDING), ("created_at", ASCENDING), ("position", ASCENDING)])
+
+
+class UnitOfWork:
+    """One transaction's session plus the events it will emit."""
+
+    def __init__(self, session: AsyncClientSession) -> None:
+        self.session = session
+        self.events: list[Event] = []
+
+    def emit(self, *events: Event) -> None:
+        """Queue events to be stored in the outbox when the transaction commits."""
+        self.events.extend(events)
+
+
+@asynccontextmanager
+async def unit_of_work(client: AsyncMongoClient, db: AsyncDatabase) -> AsyncIterator[UnitOfWork]:
+    """Open a transaction; on normal exit write the outbox records and commit, else abort."""
+    async with client.start_session() as session:
+        async with await session.start_transaction():
+            uow = UnitOfWork(session)
+            yield uow
+            if uow.events:
+                now, carrier = utcnow(), current_carrier()
+                with db_span("insert", OUTBOX, **{"db.batch.size": len(uow.events)}):
+                    await db[OUTBOX].insert_many(
+                        [outbox_record(e, now, i, carrier) for i, e in enumerate(uow.events)], session=session
+                    )

@@ -1,0 +1,1 @@
+"""Structured logging without personal data, and OpenTelemetry tracing across the bus."""

@@ -1,0 +1,72 @@
+"""Settings per adapter, read from the environment (pydantic-settings).
+
+Each service composes the ones it needs; ``docker-compose.yml`` sets exactly these variables,
+and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KafkaSettings(BaseSettings):
+    """Where the bus is and how this process joins it."""
+
+    model_config = SettingsConfigDict(env_prefix="KAFKA_")
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    topic_prefix: str = Field(default="", description="Prepended to every topic; isolates tests and tenants of a shared broker.")
+    partitions: int = Field(default=6, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 1_000
+    max_retries: int = Field(default=5, ge=0, description="Attempts at a failing handler before dead-lettering.")
+
+    def topic(self, name: str) -> str:
+        """The full topic name for a logical topic."""
+        return f"{self.topic_prefix}{name}"
+
+
+class MongoSettings(BaseSettings):
+    """The MongoDB replica set (transactions needed) and this service's database."""
+
+    model_config = SettingsConfigDict(env_prefix="MONGO_")
+
+    url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    database: str = "engagement"
+
+
+class S3Settings(BaseSettings):
+    """The S3-compatible object store (MinIO in production)."""
+
+    model_config = SettingsConfigDict(env_prefix="S3_")
+
+    endpoint: str = "127.0.0.1:9000"
+    access_key: str = "engagement"
+    secret_key: SecretStr = SecretStr("engagement-secret")
+    secure: bool = False
+    bucket: str = "engagement-evidence"
+
+
+class AuthSettings(BaseSettings):
+    """How bearer tokens are verified: HS256 with a shared secret, or RS256/ES256 with a public key."""
+
+    model_config = SettingsConfigDict(env_prefix="AUTH_")
+
+    jwt_secret: SecretStr = SecretStr("local-development-secret-change-me-32bytes")
+    jwt_public_key: str | None = None
+    jwt_private_key: SecretStr | None = None
+    algorithm: str = "HS256"
+    issuer: str = "engagement-platform"
+    audience: str = "engagement-api"
+
+
+class TelemetrySettings(BaseSettings):
+    """Logging level and where OpenTelemetry spans go (an OTLP/HTTP collector, or nowhere)."""
+
+    model_config = SettingsConfigDict(env_prefix="OTEL_")
+
+    service_name: str = "engagement"
+    exporter_otlp_endpoint: str | None = None
+    log_level: str = "INFO"
