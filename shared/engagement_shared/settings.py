@@ -62,6 +62,15 @@ class AuthSettings(BaseSettings):
     audience: str = "engagement-api"
 
 
+class HttpSettings(BaseSettings):
+    """Where a service's HTTP API listens."""
+
+    model_config = SettingsConfigDict(env_prefix="HTTP_")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
 class TelemetrySettings(BaseSettings):
     """Logging level and where OpenTelemetry spans go (an OTLP/HTTP collector, or nowhere)."""
 
