@@ -6,6 +6,8 @@ and a test keeps the two in step.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -79,3 +81,27 @@ class TelemetrySettings(BaseSettings):
     service_name: str = "engagement"
     exporter_otlp_endpoint: str | None = None
     log_level: str = "INFO"
+
+
+@dataclass
+class ServiceConfig:
+    """The settings one service process reads, composed from the adapter settings above."""
+
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    mongo: MongoSettings = field(default_factory=MongoSettings)
+    s3: S3Settings = field(default_factory=S3Settings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    http: HttpSettings = field(default_factory=HttpSettings)
+    telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
+
+    @classmethod
+    def load(cls, service: str, database: str, port: int) -> ServiceConfig:
+        """Read the environment; the service's own database, port and name apply where it sets none."""
+        config = cls()
+        if "database" not in config.mongo.model_fields_set:
+            config.mongo = config.mongo.model_copy(update={"database": database})
+        if "port" not in config.http.model_fields_set:
+            config.http = config.http.model_copy(update={"port": port})
+        if "service_name" not in config.telemetry.model_fields_set:
+            config.telemetry = config.telemetry.model_copy(update={"service_name": service})
+        return config

@@ -1,0 +1,1 @@
+"""MongoDB, S3 and bus adapters."""

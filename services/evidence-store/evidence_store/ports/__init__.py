@@ -1,0 +1,1 @@
+"""Interfaces the core will need from storage and the bus."""

@@ -1,0 +1,1 @@
+"""narrative-builder: keeps each pupil's progress from the observation events and (later) writes reports."""

@@ -1,0 +1,1 @@
+"""Inbound (events, HTTP) and outbound (MongoDB) adapters."""

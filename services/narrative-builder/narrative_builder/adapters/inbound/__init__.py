@@ -1,0 +1,1 @@
+"""Event subscriber and HTTP routes."""

@@ -1,0 +1,1 @@
+"""Progress rules; no I/O here."""

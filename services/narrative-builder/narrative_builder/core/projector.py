@@ -1,0 +1,59 @@
+"""Applies observation events to the projections exactly once per event.
+
+The event ids claimed and the projection writes share one transaction: a redelivered event
+is skipped, and a crash before commit leaves nothing half-applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from engagement_shared.auth.principal import Principal
+from engagement_shared.errors import Forbidden, NotFound
+from engagement_shared.events.envelope import Event
+from narrative_builder.core.progress import ProjectedObservation, PupilProgress, projected, summarise
+from narrative_builder.ports.projection_store import ProjectionStore
+
+
+def _observation_id(event: Event) -> str | None:
+    payload = event.payload  # type: ignore[attr-defined]
+    observation = getattr(payload, "observation", None)
+    return observation.observation_id if observation is not None else getattr(payload, "observation_id", None)
+
+
+class ProgressProjector:
+    """The first consumer of observation events: per-pupil progress per area."""
+
+    def __init__(self, store: ProjectionStore) -> None:
+        self._store = store
+
+    async def handle(self, events: Sequence[Event]) -> None:
+        """Apply a batch of events (any types; those it does not need are ignored but recorded)."""
+        async with self._store.transaction() as tx:
+            fresh = await tx.claim(events)
+            ids = [i for i in (_observation_id(e) for e in fresh) if i]
+            if not ids:
+                return
+            current = await tx.observations(ids)
+            changed: dict[str, ProjectedObservation] = {}
+            for event in fresh:
+                observation_id = _observation_id(event)
+                if observation_id is None:
+                    continue
+                after = projected(event, changed.get(observation_id) or current.get(observation_id))
+                if after is not None:
+                    changed[observation_id] = after
+            if not changed:
+                return
+            await tx.save_observations(list(changed.values()))
+            by_pupil = await tx.observations_of(sorted({o.pupil_id for o in changed.values()}))
+            await tx.save_progress([summarise(pupil_id, obs) for pupil_id, obs in by_pupil.items()])
+
+    async def progress(self, by: Principal, pupil_id: str) -> PupilProgress:
+        """A pupil's progress, for callers who may see the pupil."""
+        found = await self._store.progress(pupil_id)
+        if found is None or found.trust_id != by.trust_id:
+            raise NotFound(f"no progress recorded for pupil {pupil_id}")
+        if not by.can_read_pupil(found.trust_id, found.school_id, found.pupil_id):
+            raise Forbidden("you may not see this pupil")
+        return found

@@ -1,0 +1,1 @@
+"""Inbound (HTTP) and outbound (MongoDB) adapters."""

@@ -1,0 +1,1 @@
+"""MongoDB repositories and the unit of work."""

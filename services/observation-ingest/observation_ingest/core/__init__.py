@@ -1,0 +1,1 @@
+"""Domain rules of observation-ingest; no I/O here."""

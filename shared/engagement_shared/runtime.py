@@ -1,0 +1,42 @@
+"""Running a service process: logging and tracing set up once, HTTP or worker, clean shutdown.
+
+Every service's ``main.py`` hands its app or worker here, so all processes start, log and stop
+the same way (SIGTERM and Ctrl-C finish the current batch, then exit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+
+import uvicorn
+from fastapi import FastAPI
+
+from engagement_shared.observability.logging import configure_logging
+from engagement_shared.observability.tracing import configure_tracing
+from engagement_shared.settings import HttpSettings, TelemetrySettings
+
+
+def start_process(service: str, telemetry: TelemetrySettings) -> None:
+    """Configure JSON logging and tracing for this process."""
+    configure_logging(service, telemetry.log_level)
+    configure_tracing(telemetry.model_copy(update={"service_name": service}))
+
+
+def serve(app: FastAPI, http: HttpSettings) -> None:
+    """Serve an HTTP app until stopped."""
+    uvicorn.run(app, host=http.host, port=http.port, log_config=None, access_log=False)
+
+
+def run_worker(work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run a long-lived worker (relay, consumer) until SIGTERM or SIGINT."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await work(stop)
+
+    asyncio.run(main())
