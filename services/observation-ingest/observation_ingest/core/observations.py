@@ -101,7 +101,7 @@ def amended(stored: StoredObservation, amendment: ObservationAmendment, by: Prin
         first = exc.errors()[0]
         raise Invalid(first["msg"], field="changes." + ".".join(str(p) for p in first["loc"])) from None
     version = stored.observation.version + 1
-    observation = stored.observation.model_copy(update={**content.model_dump(), "version": version})
+    observation = RecordedObservation.model_validate({**stored.observation.model_dump(), **content.model_dump(), "version": version})
     entry = AuditEntry(version=version, action="amended", at=utcnow(), by_subject=by.subject, by_role=by.role.value,
                        reason=amendment.reason, changed_fields=sorted(amendment.changes))
     return stored.model_copy(update={"observation": observation, "history": [*stored.history, entry]})
