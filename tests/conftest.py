@@ -11,6 +11,10 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from engagement_shared.infra.local import Endpoints
 from engagement_shared.infra.provider import infrastructure
@@ -67,3 +71,20 @@ async def ingest(ingest_config: ServiceConfig) -> AsyncIterator[httpx.AsyncClien
 async def world(ingest: httpx.AsyncClient) -> World:
     """A synthetic trust with two schools and pupils."""
     return await build_world(ingest)
+
+
+@pytest.fixture(scope="session")
+def span_exporter() -> InMemorySpanExporter:
+    """Collect every span this test process makes (the global provider can be set only once)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    return exporter
+
+
+@pytest.fixture
+def spans(span_exporter: InMemorySpanExporter) -> InMemorySpanExporter:
+    """The span collector, emptied for this test."""
+    span_exporter.clear()
+    return span_exporter

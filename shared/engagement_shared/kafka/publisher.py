@@ -25,15 +25,6 @@ class OutgoingMessage:
     headers: list[tuple[str, bytes]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Delivered:
-    """Where the broker put a message."""
-
-    topic: str
-    partition: int
-    offset: int
-
-
 class KafkaPublisher:
     """An aiokafka producer with acks from all replicas.
 
@@ -60,10 +51,9 @@ class KafkaPublisher:
         """Flush and disconnect."""
         await self._producer.stop()
 
-    async def publish(self, messages: Sequence[OutgoingMessage]) -> list[Delivered]:
+    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
         """Send messages and wait until the broker has acknowledged every one, in order."""
         futures = [
             await self._producer.send(m.topic, m.value, key=m.key.encode(), headers=m.headers) for m in messages
         ]
-        results = await asyncio.gather(*futures)
-        return [Delivered(r.topic, r.partition, r.offset) for r in results]
+        await asyncio.gather(*futures)

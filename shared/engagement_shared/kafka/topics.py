@@ -43,7 +43,7 @@ class TopicAdmin:
         """Names of the topics the broker has now."""
         return set(await self._admin.list_topics())
 
-    async def ensure(self, topics: list[str], with_dead_letters: bool = True) -> set[str]:
+    async def ensure(self, topics: list[str], with_dead_letters: bool = True, partitions: int | None = None) -> set[str]:
         """Create any missing topics (and their dead-letter twins); return those created."""
         wanted = set(topics) | ({dead_letter_topic(t) for t in topics} if with_dead_letters else set())
         missing = sorted(wanted - await self.existing())
@@ -51,18 +51,14 @@ class TopicAdmin:
         for name in missing:
             try:
                 await self._admin.create_topics(
-                    [NewTopic(name, self._settings.partitions, self._settings.replication_factor)]
+                    [NewTopic(name, partitions or self._settings.partitions, self._settings.replication_factor)]
                 )
                 created.add(name)
             except TopicAlreadyExistsError:
                 pass
         return created
 
-    async def end_offsets(self, topic: str) -> dict[int, int]:
-        """Partition -> next offset to be written, for one topic (empty if it has no partitions)."""
-        partitions = self._offsets.partitions_for_topic(topic)
-        if not partitions:
-            await self._offsets._client.force_metadata_update()  # noqa: SLF001 - aiokafka has no public refresh
-            partitions = self._offsets.partitions_for_topic(topic) or set()
+    async def end_offsets(self, topic: str, partitions: list[int]) -> dict[int, int]:
+        """Partition -> next offset to be written, for the given partitions of a topic."""
         offsets = await self._offsets.end_offsets([TopicPartition(topic, p) for p in partitions])
         return {tp.partition: offset for tp, offset in offsets.items()}

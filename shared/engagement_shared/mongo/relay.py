@@ -2,8 +2,9 @@
 
 At-least-once: a crash between publishing and marking re-publishes on restart, which consumers
 absorb by deduplicating on ``event_id``. The relay also notices a broker that lost its data
-(a topic missing, or a partition's end offset below what was already published, as when the
-local in-memory broker restarts) and then re-publishes every stored event, so nothing is lost.
+(its marker message gone, as when the local in-memory broker restarts) and then re-publishes every stored event, so nothing is lost.
+The check runs before every batch, so events are never published into a broker's new, empty
+life without the older ones following.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from opentelemetry.trace import SpanKind
 from pymongo.asynchronous.database import AsyncDatabase
 
 from engagement_shared.events.envelope import utcnow
-from engagement_shared.kafka.publisher import Delivered, KafkaPublisher, OutgoingMessage
+from engagement_shared.kafka.publisher import KafkaPublisher, OutgoingMessage
 from engagement_shared.kafka.topics import TopicAdmin
 from engagement_shared.mongo.unit_of_work import OUTBOX
 from engagement_shared.observability.tracing import carrier_of, db_span, kafka_headers, span_in
@@ -40,6 +41,7 @@ class OutboxRelay:
         self._publisher = KafkaPublisher(settings, client_id=f"relay-{db.name}")
         self._admin = TopicAdmin(settings)
         self._last_check = 0.0
+        self._marker_topic = settings.topic(f"relay-marker.{db.name}")
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Relay until ``stop`` is set (or forever)."""
@@ -57,10 +59,13 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch of unpublished events; return how many were published."""
-        if time.monotonic() - self._last_check >= self._check_every:
-            await self.check_broker()
-            self._last_check = time.monotonic()
-        records = await self._db[OUTBOX].find({"published": False}).sort([("created_at", 1), ("position", 1)]).limit(self._batch_size).to_list()
+        outbox = self._db[OUTBOX]
+        pending = await outbox.find_one({"published": False}, {"_id": 1})
+        if pending is None and time.monotonic() - self._last_check < self._check_every:
+            return 0
+        await self.check_broker()
+        self._last_check = time.monotonic()
+        records = await outbox.find({"published": False}).sort([("created_at", 1), ("position", 1)]).limit(self._batch_size).to_list()
         if not records:
             return 0
         messages = []
@@ -69,35 +74,27 @@ class OutboxRelay:
                          **{"messaging.system": "kafka", "messaging.destination.name": record["topic"], "event.id": record["_id"]}) as span:
                 carrier = carrier_of(span)
             messages.append(OutgoingMessage(self._settings.topic(record["topic"]), record["key"], record["value"], kafka_headers(carrier)))
-        delivered = await self._publisher.publish(messages)
+        await self._publisher.publish(messages)
         with db_span("update", OUTBOX, **{"db.batch.size": len(records)}):
-            await self._db[OUTBOX].update_many({"_id": {"$in": [r["_id"] for r in records]}}, {"$set": {"published": True, "published_at": utcnow()}})
-        await self._remember_offsets(delivered)
+            await outbox.update_many({"_id": {"$in": [r["_id"] for r in records]}}, {"$set": {"published": True, "published_at": utcnow()}})
         return len(records)
 
-    async def _remember_offsets(self, delivered: list[Delivered]) -> None:
-        highest: dict[str, int] = {}
-        for d in delivered:
-            field = f"{d.topic}|{d.partition}"
-            highest[field] = max(highest.get(field, -1), d.offset)
-        await self._db[RELAY_STATE].update_one({"_id": "published"}, {"$max": {f"offsets.{k.replace('.', '·')}": v for k, v in highest.items()}}, upsert=True)
-
     async def check_broker(self) -> bool:
-        """Detect a broker that lost our events; if so, recreate topics and re-publish all. Returns True on loss."""
-        created = await self._admin.ensure(self._topics)
-        state = await self._db[RELAY_STATE].find_one({"_id": "published"}) or {}
-        lost = bool(created & set(self._topics)) and bool(state.get("offsets"))
-        if not lost:
-            ends: dict[str, dict[int, int]] = {}
-            for field, offset in (state.get("offsets") or {}).items():
-                topic, partition = field.replace("·", ".").rsplit("|", 1)
-                if topic not in ends:
-                    ends[topic] = await self._admin.end_offsets(topic)
-                if ends[topic].get(int(partition), 0) <= offset:
-                    lost = True
-                    break
+        """Detect a broker that forgot what we published; if so, re-publish every stored event.
+
+        The relay keeps a marker message on a topic of its own. If the broker no longer has it
+        (the topic was recreated, or is empty) although we wrote one, the broker lost its data.
+        Returns True on loss.
+        """
+        await self._admin.ensure(self._topics)
+        created = await self._admin.ensure([self._marker_topic], with_dead_letters=False, partitions=1)
+        state = await self._db[RELAY_STATE].find_one({"_id": "marker"})
+        ends = await self._admin.end_offsets(self._marker_topic, [0])
+        lost = state is not None and (self._marker_topic in created or ends.get(0, 0) == 0)
         if lost:
             result = await self._db[OUTBOX].update_many({"published": True}, {"$set": {"published": False}})
-            await self._db[RELAY_STATE].delete_one({"_id": "published"})
             log.warning("relay.broker_lost_events", republishing=result.modified_count)
+        if state is None or lost:
+            await self._publisher.publish([OutgoingMessage(self._marker_topic, "marker", b"{}")])
+            await self._db[RELAY_STATE].replace_one({"_id": "marker"}, {"_id": "marker", "written_at": utcnow()}, upsert=True)
         return lost
