@@ -63,9 +63,9 @@ class World:
     classes: list[str]
     pupils: dict[str, list[str]] = field(default_factory=dict)
 
-    def token(self, role: Role | str, school: int | None = 0, pupils: tuple[str, ...] = (), subject: str | None = None) -> str:
-        """A token scoped to school ``school`` (index) of this world."""
-        schools = () if school is None else (self.schools[school],)
+    def token(self, role: Role | str, school: int | str | None = 0, pupils: tuple[str, ...] = (), subject: str | None = None) -> str:
+        """A token scoped to school ``school`` (an index, ``"all"``, or None for no school) of this world."""
+        schools = tuple(self.schools) if school == "all" else () if school is None else (self.schools[school],)  # type: ignore[index]
         return token(role, self.trust_id, schools, pupils, subject)
 
 
@@ -81,7 +81,7 @@ async def build_world(client: httpx.AsyncClient, pupils_per_school: int = 3) -> 
         world.classes.append((await client.post(f"/v1/schools/{school}/classes", json={"name": "Willow"}, headers=admin)).json()["class_id"])
         world.pupils[school] = []
         for i in range(pupils_per_school):
-            body = {"school_id": school, "first_name": f"Pupil{i}", "last_name": f"Test{n}", "date_of_birth": "2016-05-0%d" % (i + 1),
+            body = {"school_id": school, "first_name": f"Pupil{i}", "last_name": f"Test{n}", "date_of_birth": f"2016-05-{i % 28 + 1:02d}",
                     "key_stage": "KS2", "on_engagement_model": True, "class_id": world.classes[-1],
                     "regressive_condition": i == 2}
             response = await client.post("/v1/pupils", json=body, headers=admin)
