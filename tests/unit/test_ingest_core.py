@@ -159,7 +159,7 @@ def test_date_formats(text: str, expected: date) -> None:
 
 
 @pytest.mark.parametrize("flag, expected", [("Y", True), ("y", True), ("Yes", True), ("TRUE", True), ("1", True),
-                                            ("N", False), ("no", False), ("False", False), ("0", False), ("", False)])
+                                            ("N", False), ("no", False), ("False", False), ("0", False)])
 def test_yes_no_flags(flag: str, expected: bool) -> None:
     """The engagement-model flag decides the statutory return, so every common spelling must read right."""
     rows, _ = parse_pupils(f"{HEADER}\nSmith,Ann,03/04/2015,5,,{flag},,{flag},\n", "s")
@@ -167,6 +167,12 @@ def test_yes_no_flags(flag: str, expected: bool) -> None:
     assert rows[0].pupil is not None
     assert rows[0].pupil.on_engagement_model is expected
     assert rows[0].pupil.regressive_condition is expected
+
+
+def test_blank_engagement_model_flag_is_refused() -> None:
+    """A blank cell must not silently drop a pupil from the statutory return."""
+    rows, _ = parse_pupils(f"{HEADER}\nSmith,Ann,03/04/2015,5,,,,,\n", "s")
+    assert ("on_engagement_model", "must be Y or N") in rows[0].errors
 
 
 @pytest.mark.parametrize(
@@ -422,7 +428,6 @@ def test_malformed_upn_is_rejected(raw: str) -> None:
         normalise_upn(raw)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG directory.UPN_PATTERN uses \\d, which matches non-ASCII Unicode digits")
 def test_upn_rejects_non_ascii_digits() -> None:
     """Only ASCII digits are valid in a UPN; Arabic-Indic digits would pass and corrupt the statutory return."""
     with pytest.raises(ValueError):

@@ -137,7 +137,6 @@ def test_level_filters_debug(start_logging: Any) -> None:
     assert [line["event"] for line in log_lines()] == ["shown"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG observability/logging.py: redact_personal_data only looks at top-level keys; nested dicts leak")
 def test_nested_personal_keys_are_redacted(start_logging: Any, capsys: pytest.CaptureFixture[str]) -> None:
     """log.info(..., pupil=pupil.model_dump()) is an easy mistake; nested names must not leak either."""
     start_logging()

@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 def utcnow() -> datetime:
@@ -40,8 +40,8 @@ class Event(BaseModel):
     event_id: str = Field(default_factory=new_id, description="Producer-chosen UUID; the idempotency key.")
     type: str = Field(description="Event type, e.g. 'observation.recorded'.")
     schema_version: int = Field(ge=1, description="Version of this type's payload schema.")
-    occurred_at: datetime = Field(description="When the thing happened (UTC), e.g. when a pupil was observed.")
-    recorded_at: datetime = Field(default_factory=utcnow, description="When the platform recorded it (UTC).")
+    occurred_at: AwareDatetime = Field(description="When the thing happened (UTC), e.g. when a pupil was observed.")
+    recorded_at: AwareDatetime = Field(default_factory=utcnow, description="When the platform recorded it (UTC).")
     trust_id: str
     school_id: str
     correlation_id: str = Field(default_factory=new_id, description="Shared by every event of one user action.")

@@ -6,10 +6,9 @@ evidence-store service implements it.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from engagement_shared.events.envelope import Event
 
@@ -50,7 +49,7 @@ class ConsentChange(BaseModel):
     purpose: Purpose
     granted: bool
     given_by_role: str
-    effective_at: datetime
+    effective_at: AwareDatetime
 
 
 class EvidenceErasure(BaseModel):

@@ -6,10 +6,9 @@ An agreed change of judgement travels back to observation-ingest as
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from engagement_shared.events.envelope import Event
 from engagement_shared.events.observations import AreaJudgement
@@ -22,8 +21,8 @@ class RoundFacts(BaseModel):
 
     round_id: str
     scope: Literal["internal", "cross_school"]
-    opens_at: datetime
-    deadline: datetime
+    opens_at: AwareDatetime
+    deadline: AwareDatetime
     moderator_ids: list[str]
     sample_size: int = Field(ge=1)
     seed: int

@@ -48,11 +48,12 @@ def parse_event(data: bytes | str | dict[str, Any]) -> Event:
     """Turn wire bytes (JSON) or a stored dict into the right event model."""
     try:
         raw = json.loads(data) if isinstance(data, (bytes, str)) else dict(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise MalformedEvent(f"not JSON: {exc.__class__.__name__}") from None
     if not isinstance(raw, dict):
         raise MalformedEvent("not a JSON object")
-    model = EVENT_TYPES.get(raw.get("type"))  # type: ignore[arg-type]
+    kind = raw.get("type")
+    model = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
     if model is None:
         raise MalformedEvent(f"unknown event type {str(raw.get('type'))[:80]!r}")
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from typing import Any
 
 import structlog
@@ -16,17 +17,41 @@ from opentelemetry import trace
 
 REDACTED_KEYS = frozenset(
     {
-        "name", "first_name", "last_name", "display_name", "date_of_birth", "dob", "upn", "address",
+        "name", "first_name", "last_name", "surname", "forename", "display_name", "date_of_birth", "dob", "upn", "address",
         "notes", "note", "payload", "body", "content", "text", "activity", "description", "email",
         "phone", "context", "mood", "health", "sleep", "rationale", "reason", "file_name", "filename",
     }
 )
 
 
+def _redacted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: "[redacted]" if k in REDACTED_KEYS else _redacted(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redacted(v) for v in value]
+    return value
+
+
 def redact_personal_data(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    """structlog processor: blank values under keys that may carry personal data or content."""
-    for key in event_dict.keys() & REDACTED_KEYS:
-        event_dict[key] = "[redacted]"
+    """structlog processor: blank values under keys that may carry personal data, at any depth."""
+    return _redacted(event_dict)
+
+
+def exception_without_message(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor: keep an exception's type and stack, drop its message.
+
+    Messages can quote input (pydantic's ``input_value=...`` holds a child's details), while the
+    type and the stack are what a maintainer needs.
+    """
+    exc_info = event_dict.pop("exc_info", None)
+    if exc_info:
+        if exc_info is True:
+            exc_info = sys.exc_info()
+        elif isinstance(exc_info, BaseException):
+            exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+        if exc_info[0] is not None:
+            stack = "".join(traceback.format_tb(exc_info[2]))
+            event_dict["exception"] = f"{stack}{exc_info[0].__module__}.{exc_info[0].__qualname__} (message withheld)"
     return event_dict
 
 
@@ -51,7 +76,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             add_trace_ids,
             redact_personal_data,
-            structlog.processors.format_exc_info,
+            exception_without_message,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

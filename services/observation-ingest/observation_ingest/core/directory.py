@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from engagement_shared.events.directory import OutcomeFacts, PupilFacts
 from engagement_shared.events.vocabulary import AreaOfNeed, KeyStage, OutcomeTerm
 
-UPN_PATTERN = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")
+UPN_PATTERN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
 
 
 def normalise_upn(value: str) -> str:

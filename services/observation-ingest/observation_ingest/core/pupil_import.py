@@ -29,7 +29,7 @@ ALIASES = {
     "regressive_condition": ["regressive_condition", "regressive condition"],
 }
 YES = {"y", "yes", "true", "1"}
-NO = {"n", "no", "false", "0", ""}
+NO = {"n", "no", "false", "0"}
 
 
 @dataclass
@@ -111,7 +111,8 @@ def _parse_row(line: int, cells: list[str], columns: dict[str, int], school_id: 
 
     values: dict[str, object] = {"school_id": school_id, "first_name": cell("first_name"), "last_name": cell("last_name"),
                                  "upn": cell("upn") or None, "mis_id": cell("mis_id") or None}
-    converters = {"date_of_birth": _date, "on_engagement_model": _flag, "regressive_condition": _flag}
+    converters = {"date_of_birth": _date, "on_engagement_model": _flag,
+                  "regressive_condition": lambda text: _flag(text or "N")}
     for name, convert in converters.items():
         try:
             values[name] = convert(cell(name))
@@ -120,7 +121,7 @@ def _parse_row(line: int, cells: list[str], columns: dict[str, int], school_id: 
     try:
         values["key_stage"] = KeyStage(cell("key_stage").upper()) if cell("key_stage") else key_stage_for_year(cell("year_group"))
     except ValueError:
-        row.errors.append(("key_stage" if "key_stage" in columns else "year_group", "is not a key stage or year group"))
+        row.errors.append(("key_stage" if cell("key_stage") else "year_group", "is not a key stage or year group"))
     row.class_name = cell("class") or None
     if not row.errors:
         try:
