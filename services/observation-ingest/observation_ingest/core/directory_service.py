@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from engagement_shared.auth.principal import Principal
+from engagement_shared.auth.principal import Principal, Role
 from engagement_shared.errors import Forbidden, Invalid, NotFound
 from engagement_shared.events.directory import EhcOutcomeSet, EhcOutcomeUpdated, PupilLeft, PupilRegistered, PupilUpdated
 from engagement_shared.events.envelope import new_id, utcnow
@@ -30,6 +30,8 @@ class DirectoryService:
 
     async def put_trust(self, by: Principal, trust_id: str, data: TrustInput) -> Trust:
         """Create or rename the caller's trust."""
+        if by.trust_id != trust_id:
+            raise NotFound(f"trust {trust_id} not found")
         if not by.can_administer_trust(trust_id):
             raise Forbidden("only the trust's admin may change the trust")
         trust = Trust(trust_id=trust_id, **data.model_dump())
@@ -45,6 +47,8 @@ class DirectoryService:
 
     async def put_config(self, by: Principal, trust_id: str, config: TrustConfig) -> TrustConfig:
         """Replace the trust's configuration (trust admin only)."""
+        if by.trust_id != trust_id:
+            raise NotFound(f"trust {trust_id} not found")
         if not by.can_administer_trust(trust_id):
             raise Forbidden("only the trust's admin may change its configuration")
         async with self._uow() as uow:
@@ -141,7 +145,9 @@ class DirectoryService:
     async def list_pupils(self, by: Principal, school_id: str) -> list[Pupil]:
         """A school's pupils for staff; a parent sees only their own children there."""
         repo = self._uow.readonly().directory
-        access.school_in_trust(by, await repo.get_school(school_id), school_id)
+        school = access.school_in_trust(by, await repo.get_school(school_id), school_id)
+        if by.role != Role.PARENT:
+            access.viewable_school(by, school, school_id)
         pupils = await repo.list_pupils(school_id)
         return [p for p in pupils if by.can_read_pupil(p.trust_id, p.school_id, p.pupil_id)]
 

@@ -117,7 +117,7 @@ class ObservationIntake:
         fresh: dict[str, StoredObservation] = {}
         for index, item in parsed:
             known = existing.get(item.observation_id) or fresh.get(item.observation_id)
-            if known is not None and known.trust_id == by.trust_id:
+            if known is not None and self._is_retry(by, item, known):
                 results[index] = ItemResult(index=index, observation_id=item.observation_id, status="created", replayed=True, version=known.observation.version)
                 continue
             try:
@@ -139,6 +139,15 @@ class ObservationIntake:
         done = [r for r in results if r is not None]
         return BatchResult(created=sum(r.status == "created" and not r.replayed for r in done),
                            replayed=sum(r.replayed for r in done), rejected=sum(r.status == "rejected" for r in done), results=done)
+
+    @staticmethod
+    def _is_retry(by: Principal, item: BatchObservation, known: StoredObservation) -> bool:
+        """A re-sent item: same trust and pupil, and a caller who may still see that pupil.
+
+        Anything else reusing the id is refused without revealing what is stored under it.
+        """
+        o = known.observation
+        return known.trust_id == by.trust_id and o.pupil_id == item.pupil_id and by.can_read_pupil(known.trust_id, o.school_id, o.pupil_id)
 
     @staticmethod
     def _checked(by: Principal, item: BatchObservation, pupil: Pupil | None, config: TrustConfig, outcome_ids: set[str]) -> Pupil:

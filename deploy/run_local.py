@@ -1,0 +1,92 @@
+"""Run the whole platform on this machine: local Kafka, MongoDB and S3, every service process,
+and a demo trust to explore. ``./dev up`` calls this; Ctrl-C stops everything.
+
+Data lives under ``.local/`` (the infrastructure's files and each process's log). The demo is
+seeded through the public API, so what a newcomer sees is what an app would have created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+
+from engagement_shared.infra.local import Endpoints, LocalInfrastructure, free_ports
+from engagement_shared.infra.processes import ServiceProcess
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = {  # name -> (default port, database, extra worker commands)
+    "observation-ingest": (8001, "observation_ingest", ["relay"]),
+    "evidence-store": (8002, "evidence_store", []),
+    "narrative-builder": (8003, "narrative_builder", ["consume"]),
+    "moderation": (8004, "moderation", []),
+}
+
+
+def _port(preferred: int) -> int:
+    with socket.socket() as sock:
+        if sock.connect_ex(("127.0.0.1", preferred)) != 0:
+            return preferred
+    return free_ports(1)[0]
+
+
+def plan_processes(endpoints: Endpoints, logs: Path) -> tuple[list[ServiceProcess], dict[str, str]]:
+    """Every process of the platform with its environment, and each API's base URL."""
+    processes, urls = [], {}
+    for name, (preferred, database, workers) in SERVICES.items():
+        port = _port(preferred)
+        env = {**endpoints.environment(), "MONGO_DATABASE": database, "HTTP_PORT": str(port), "OTEL_SERVICE_NAME": name}
+        urls[name] = f"http://127.0.0.1:{port}"
+        processes.append(ServiceProcess(name, [name, "serve"], env, logs, f"{urls[name]}/health"))
+        processes += [ServiceProcess(f"{name}-{worker}", [name, worker], env, logs) for worker in workers]
+    return processes, urls
+
+
+def _seed(ingest_url: str) -> str:
+    spec = importlib.util.spec_from_file_location("demo", ROOT / "deploy" / "demo.py")
+    demo = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules["demo"] = demo
+    spec.loader.exec_module(demo)  # type: ignore[union-attr]
+    return demo.seed_demo_sync(ingest_url).render(ingest_url)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Start everything, seed the demo, print where to look, and wait for Ctrl-C."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=ROOT / ".local", help="folder for data and logs")
+    parser.add_argument("--no-demo", action="store_true", help="do not seed the demo trust")
+    args = parser.parse_args(argv)
+    infra = LocalInfrastructure(args.data / "infra")
+    print("Starting local Kafka, MongoDB and S3 servers…", flush=True)
+    endpoints = infra.start()
+    processes, urls = plan_processes(endpoints, args.data / "logs")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        for process in processes:
+            print(f"Starting {process.name}…", flush=True)
+            process.start()
+        if not args.no_demo:
+            print(_seed(urls["observation-ingest"]), flush=True)
+        print("\nThe platform is running:")
+        for name, url in urls.items():
+            print(f"  {name:20} {url}/docs")
+        print(f"  logs                 {args.data / 'logs'}")
+        print("  infrastructure       " + ", ".join(f"{k}={v}" for k, v in endpoints.environment().items() if "SECRET" not in k))
+        print("READY — press Ctrl-C to stop.", flush=True)
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("Stopping…", flush=True)
+        for process in reversed(processes):
+            process.stop()
+        infra.stop()
+
+
+if __name__ == "__main__":
+    main()
