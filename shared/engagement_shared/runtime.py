@@ -6,16 +6,19 @@ the same way (SIGTERM and Ctrl-C finish the current batch, then exit).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
 from engagement_shared.observability.logging import configure_logging
 from engagement_shared.observability.tracing import configure_tracing
-from engagement_shared.settings import HttpSettings, TelemetrySettings
+from engagement_shared.settings import HttpSettings, ServiceConfig, TelemetrySettings
 
 
 def start_process(service: str, telemetry: TelemetrySettings) -> None:
@@ -40,3 +43,25 @@ def run_worker(work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
         await work(stop)
 
     asyncio.run(main())
+
+
+Worker = Callable[[ServiceConfig], AbstractAsyncContextManager[Any]]
+"""Opens a long-lived worker (an object with ``async run(stop)``) and its connections."""
+
+
+def service_main(service: str, description: str, config: ServiceConfig, app: Callable[[ServiceConfig], FastAPI],
+                 workers: Mapping[str, Worker], argv: list[str] | None = None) -> None:
+    """The command line every service shares: ``serve`` or one of its named workers."""
+    parser = argparse.ArgumentParser(prog=service, description=description)
+    parser.add_argument("command", choices=["serve", *workers])
+    command = parser.parse_args(argv).command
+    start_process(service, config.telemetry)
+    if command == "serve":
+        serve(app(config), config.http)
+        return
+
+    async def work(stop: asyncio.Event) -> None:
+        async with workers[command](config) as worker:
+            await worker.run(stop)
+
+    run_worker(work)
