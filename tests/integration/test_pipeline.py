@@ -8,7 +8,7 @@ from pymongo import AsyncMongoClient
 from engagement_shared.settings import ServiceConfig
 from narrative_builder.inject import build_app as build_narrative_app
 from tests.support.pipeline import eventually, running_pipeline
-from tests.support.world import World, auth, observation
+from tests.support.world import World, auth, observation, token
 
 
 async def test_observation_reaches_the_projection_and_amendments_follow(
@@ -53,6 +53,11 @@ async def test_observation_reaches_the_projection_and_amendments_follow(
         assert parent.status_code == 200
         other_parent = await narrative.get(f"/v1/pupils/{pupil}/progress", headers=auth(world.token("parent", school=None, pupils=("someone-else",))))
         assert other_parent.status_code == 403
+        other_trust = await narrative.get(f"/v1/pupils/{pupil}/progress", headers=auth(token("trust_admin", "another-trust")))
+        assert other_trust.status_code == 404
+        assert (await narrative.get(f"/v1/pupils/{pupil}/progress")).status_code == 401
+        routes = {path for path in app.openapi()["paths"] if path.startswith("/v1")}
+        assert routes == {"/v1/pupils/{pupil_id}/progress"}, "a new narrative-builder route needs its authorisation checks here"
 
 
 async def test_directory_events_reach_the_bus_without_personal_data(
