@@ -27,22 +27,22 @@ async def test_one_trace_id_from_http_to_the_projection_write(
 
     finished = spans.get_finished_spans()
     http = next(s for s in finished if s.name == "POST /v1/observations")
-    trace_id = http.context.trace_id
-    in_trace = {s.name: s for s in finished if s.context.trace_id == trace_id}
-    by_id = {s.context.span_id: s for s in in_trace.values()}
-    assert http.kind == SpanKind.SERVER
-    assert "mongodb insert observations" in in_trace and "mongodb insert outbox" in in_trace
-    publish = next(s for s in in_trace.values() if s.kind == SpanKind.PRODUCER)
-    consume = next(s for s in in_trace.values() if s.kind == SpanKind.CONSUMER)
-    write = in_trace["mongodb bulk_write pupil_progress"]
+    in_trace = [s for s in finished if s.context.trace_id == http.context.trace_id]
+    by_id = {s.context.span_id: s for s in in_trace}
 
     def ancestors(span):  # type: ignore[no-untyped-def]
         while span.parent is not None and span.parent.span_id in by_id:
             span = by_id[span.parent.span_id]
             yield span
 
-    assert http in ancestors(publish)
-    assert consume.parent.span_id == publish.context.span_id
-    assert write.parent.span_id == consume.context.span_id
-    assert in_trace["mongodb insert processed_events"].parent.span_id == consume.context.span_id
-    assert list(ancestors(write))[-1] is http
+    names = {s.name for s in in_trace}
+    assert http.kind == SpanKind.SERVER
+    assert {"mongodb insert observations", "mongodb insert outbox", "mongodb insert processed_events"} <= names
+    # At-least-once delivery may publish and consume the event more than once; every hop stays in the trace.
+    publishes = [s for s in in_trace if s.kind == SpanKind.PRODUCER]
+    consumes = [s for s in in_trace if s.kind == SpanKind.CONSUMER]
+    assert publishes and consumes
+    assert all(http in ancestors(p) for p in publishes)
+    assert all(by_id[c.parent.span_id] in publishes for c in consumes)
+    writes = [s for s in in_trace if s.name == "mongodb bulk_write pupil_progress"]
+    assert writes and all(by_id[w.parent.span_id] in consumes and list(ancestors(w))[-1] is http for w in writes)

@@ -18,7 +18,7 @@ from engagement_shared.events.observations import (
     RecordedObservation,
 )
 from engagement_shared.events.vocabulary import Area
-from narrative_builder.core.progress import ProjectedObservation, PupilProgress, projected, summarise
+from narrative_builder.core.progress import ProjectedObservation, PupilProgress, apply_change, projected, summarise
 
 T0 = datetime(2026, 9, 7, 9, 0, tzinfo=UTC)
 SCALE = ["emerging", "developing", "established", "secure", "generalised"]
@@ -237,3 +237,37 @@ def test_replaying_everything_changes_nothing() -> None:
     state = apply(events)
     assert apply(events, state) == state
     assert apply(list(reversed(events)), state) == state
+
+
+# --- incremental updates --------------------------------------------------------------------------------
+
+def _incremental(batches: list[list[Event]]) -> dict[str, PupilProgress]:
+    """Fold batches the way ProgressProjector.handle does: per-observation deltas, recompute when stale."""
+    state: dict[str, ProjectedObservation] = {}
+    progress: dict[str, PupilProgress] = {}
+    for batch in batches:
+        after = apply(batch, state)
+        changed = {k: v for k, v in after.items() if state.get(k) != v}
+        recompute = set()
+        for key, observation in changed.items():
+            progress[observation.pupil_id], stale = apply_change(progress.get(observation.pupil_id), state.get(key), observation)
+            if stale:
+                recompute.add(observation.pupil_id)
+        state = after
+        for pupil_id in recompute:
+            progress[pupil_id] = summarise(pupil_id, [o for o in state.values() if o.pupil_id == pupil_id])
+    return dict(sorted(progress.items()))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_incremental_updates_equal_a_full_recount(seed: int) -> None:
+    """The consumer updates summaries by difference for speed; the result must be exactly the full recount."""
+    rng = random.Random(seed)
+    events = _histories(rng)
+    expected = summaries(apply(events))
+    for _ in range(100):
+        shuffled = events + rng.sample(events, rng.randint(0, len(events)))
+        rng.shuffle(shuffled)
+        cuts = sorted(rng.sample(range(len(shuffled)), 3))
+        batches = [shuffled[:cuts[0]], shuffled[cuts[0]:cuts[1]], shuffled[cuts[1]:cuts[2]], shuffled[cuts[2]:]]
+        assert _incremental(batches) == expected

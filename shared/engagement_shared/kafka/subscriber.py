@@ -1,6 +1,6 @@
 """At-least-once event subscription with manual commits and a dead-letter topic.
 
-For each partition batch: parse, hand the valid events to the handler (which writes durably and
+For each fetch (all partitions at once): parse, hand the valid events to the handler (which writes durably and
 idempotently), dead-letter what cannot be parsed or handled, and only then commit the offset.
 Infrastructure outages are retried without limit (nothing is dead-lettered because MongoDB
 was briefly away); any other handler failure is retried a bounded number of times, then the
@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import KafkaConnectionError, KafkaError
+from aiokafka.structs import TopicPartition
 from opentelemetry.trace import SpanKind
 from pymongo.errors import ConnectionFailure
 
@@ -67,16 +68,18 @@ class EventSubscriber:
         try:
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=300, max_records=self._max_batch)
-                for partition, messages in batches.items():
-                    await self._process(messages)
-                    await self._commit(consumer, partition, messages[-1].offset + 1)
+                if batches:
+                    # One handler call (one transaction) for every partition fetched: per-pupil order
+                    # lives within a partition and the handler must not depend on order across them.
+                    await self._process([m for messages in batches.values() for m in messages])
+                    await self._commit(consumer, {tp: messages[-1].offset + 1 for tp, messages in batches.items()})
         finally:
             await consumer.stop()
             await self._dead_letters.stop()
 
-    async def _commit(self, consumer: AIOKafkaConsumer, partition: object, offset: int) -> None:
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
         try:
-            await consumer.commit({partition: offset})  # type: ignore[dict-item]
+            await consumer.commit(offsets)
         except KafkaError as exc:
             # A rebalance took the partition away; the new owner re-reads from the last commit and
             # idempotent handlers make the repeat harmless.

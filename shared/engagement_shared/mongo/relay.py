@@ -1,26 +1,35 @@
-"""The outbox relay: publishes stored events in order and marks them published.
+"""The outbox relay: follows the outbox's change stream and publishes each event to Kafka.
 
-At-least-once: a crash between publishing and marking re-publishes on restart, which consumers
-absorb by deduplicating on ``event_id``. The relay also notices a broker that lost its data
-(its marker message gone, as when the local in-memory broker restarts) and then re-publishes every stored event, so nothing is lost.
-The check runs before every batch, so events are never published into a broker's new, empty
-life without the older ones following.
+The change stream delivers outbox records in commit order, so each pupil's events reach the bus
+in the order they happened, and nothing has to be marked per record: the relay saves the
+stream's resume token after each published batch. At-least-once: a crash between publishing and
+saving re-publishes that batch on restart, which consumers absorb by deduplicating on
+``event_id``.
+
+It also notices a broker that lost its data (as when the local in-memory broker restarts): it
+keeps a marker message on a one-partition topic of its own and, when the broker no longer has
+it, re-publishes every stored event in order before going on. A resume token the database no
+longer knows leads to the same full re-publication.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import structlog
 from opentelemetry.trace import SpanKind
+from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.asynchronous.database import AsyncDatabase
+from aiokafka.errors import KafkaError
+from pymongo.errors import OperationFailure, PyMongoError
 
 from engagement_shared.events.envelope import utcnow
 from engagement_shared.kafka.publisher import KafkaPublisher, OutgoingMessage
 from engagement_shared.kafka.topics import TopicAdmin
 from engagement_shared.mongo.unit_of_work import OUTBOX
-from engagement_shared.observability.tracing import carrier_of, db_span, kafka_headers, span_in
+from engagement_shared.observability.tracing import carrier_of, kafka_headers, span_in
 from engagement_shared.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
@@ -31,17 +40,16 @@ class OutboxRelay:
     """Moves events from a service's outbox collection onto the bus."""
 
     def __init__(self, db: AsyncDatabase, settings: KafkaSettings, topics: list[str], batch_size: int = 500,
-                 idle_sleep: float = 0.05, broker_check_every: float = 1.0) -> None:
+                 broker_check_every: float = 1.0) -> None:
         self._db = db
         self._settings = settings
         self._topics = [settings.topic(t) for t in topics]
         self._batch_size = batch_size
-        self._idle_sleep = idle_sleep
         self._check_every = broker_check_every
         self._publisher = KafkaPublisher(settings, client_id=f"relay-{db.name}")
         self._admin = TopicAdmin(settings)
-        self._last_check = 0.0
         self._marker_topic = settings.topic(f"relay-marker.{db.name}")
+        self._last_check = 0.0
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Relay until ``stop`` is set (or forever)."""
@@ -51,23 +59,55 @@ class OutboxRelay:
         log.info("relay.started", topics=self._topics)
         try:
             while not stop.is_set():
-                if await self.relay_once() < self._batch_size:
-                    await asyncio.sleep(self._idle_sleep)
+                try:
+                    await self._follow(stop)
+                except (KafkaError, PyMongoError) as exc:
+                    # The broker or the database went away; start again from the saved position.
+                    log.warning("relay.interrupted", error=exc.__class__.__name__)
+                    await asyncio.sleep(1.0)
         finally:
             await self._publisher.stop()
             await self._admin.close()
 
-    async def relay_once(self) -> int:
-        """Publish one batch of unpublished events; return how many were published."""
-        outbox = self._db[OUTBOX]
-        pending = await outbox.find_one({"published": False}, {"_id": 1})
-        if pending is None and time.monotonic() - self._last_check < self._check_every:
-            return 0
-        await self.check_broker()
-        self._last_check = time.monotonic()
-        records = await outbox.find({"published": False}).sort([("created_at", 1), ("position", 1)]).limit(self._batch_size).to_list()
-        if not records:
-            return 0
+    async def _follow(self, stop: asyncio.Event) -> None:
+        """Publish from the saved position; start over with a full re-publication when needed."""
+        state = await self._db[RELAY_STATE].find_one({"_id": "stream"})
+        token = state["token"] if state else None
+        try:
+            stream = await self._watch(token)
+        except OperationFailure:
+            log.warning("relay.resume_token_unknown")
+            stream, token = await self._watch(None), None
+        async with stream:
+            if token is None:
+                await self.republish_all()
+                await self._save(stream.resume_token)
+            while not stop.is_set():
+                if await self._broker_lost():
+                    await self.republish_all()
+                batch = await self._next_batch(stream)
+                if batch:
+                    await self._publish(batch)
+                await self._save(stream.resume_token)
+
+    async def _watch(self, token: Any) -> AsyncChangeStream:
+        return await self._db[OUTBOX].watch([{"$match": {"operationType": "insert"}}], resume_after=token, max_await_time_ms=100)
+
+    async def _next_batch(self, stream: AsyncChangeStream) -> list[dict[str, Any]]:
+        """Up to ``batch_size`` outbox records that are ready now (waits briefly when idle)."""
+        batch: list[dict[str, Any]] = []
+        while len(batch) < self._batch_size:
+            change = await stream.try_next()
+            if change is None:
+                break
+            batch.append(change["fullDocument"])
+        return batch
+
+    async def _save(self, token: Any) -> None:
+        if token is not None:
+            await self._db[RELAY_STATE].replace_one({"_id": "stream"}, {"_id": "stream", "token": token, "at": utcnow()}, upsert=True)
+
+    async def _publish(self, records: list[dict[str, Any]]) -> None:
         messages = []
         for record in records:
             with span_in(f"publish {record['topic']}", record.get("trace"), SpanKind.PRODUCER,
@@ -75,16 +115,34 @@ class OutboxRelay:
                 carrier = carrier_of(span)
             messages.append(OutgoingMessage(self._settings.topic(record["topic"]), record["key"], record["value"], kafka_headers(carrier)))
         await self._publisher.publish(messages)
-        with db_span("update", OUTBOX, **{"db.batch.size": len(records)}):
-            await outbox.update_many({"_id": {"$in": [r["_id"] for r in records]}}, {"$set": {"published": True, "published_at": utcnow()}})
-        return len(records)
+
+    async def republish_all(self) -> int:
+        """Publish every stored event again, oldest first; returns how many."""
+        count = 0
+        cursor = self._db[OUTBOX].find().sort([("created_at", 1), ("position", 1)]).batch_size(self._batch_size)
+        batch: list[dict[str, Any]] = []
+        async for record in cursor:
+            batch.append(record)
+            if len(batch) == self._batch_size:
+                await self._publish(batch)
+                count, batch = count + len(batch), []
+        if batch:
+            await self._publish(batch)
+            count += len(batch)
+        if count:
+            log.info("relay.republished", events=count)
+        return count
+
+    async def _broker_lost(self) -> bool:
+        if time.monotonic() - self._last_check < self._check_every:
+            return False
+        self._last_check = time.monotonic()
+        return await self.check_broker()
 
     async def check_broker(self) -> bool:
-        """Detect a broker that forgot what we published; if so, re-publish every stored event.
+        """Whether the broker forgot what we published: our marker message is gone.
 
-        The relay keeps a marker message on a topic of its own. If the broker no longer has it
-        (the topic was recreated, or is empty) although we wrote one, the broker lost its data.
-        Returns True on loss.
+        On first use (or after a loss) the marker is written; returns True only on loss.
         """
         await self._admin.ensure(self._topics)
         created = await self._admin.ensure([self._marker_topic], with_dead_letters=False, partitions=1)
@@ -92,8 +150,7 @@ class OutboxRelay:
         ends = await self._admin.end_offsets(self._marker_topic, [0])
         lost = state is not None and (self._marker_topic in created or ends.get(0, 0) == 0)
         if lost:
-            result = await self._db[OUTBOX].update_many({"published": True}, {"$set": {"published": False}})
-            log.warning("relay.broker_lost_events", republishing=result.modified_count)
+            log.warning("relay.broker_lost_events")
         if state is None or lost:
             await self._publisher.publish([OutgoingMessage(self._marker_topic, "marker", b"{}")])
             await self._db[RELAY_STATE].replace_one({"_id": "marker"}, {"_id": "marker", "written_at": utcnow()}, upsert=True)

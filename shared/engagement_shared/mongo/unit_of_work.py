@@ -23,7 +23,7 @@ OUTBOX = "outbox"
 
 
 def outbox_record(event: Event, created_at: datetime, position: int, carrier: dict[str, str]) -> dict[str, object]:
-    """The stored form of an event awaiting publication (kept after publishing, for replays)."""
+    """The stored form of an event; kept after publishing, so everything can be published again."""
     return {
         "_id": event.event_id,
         "topic": event.topic,
@@ -33,13 +33,12 @@ def outbox_record(event: Event, created_at: datetime, position: int, carrier: di
         "trace": carrier,
         "created_at": created_at,
         "position": position,
-        "published": False,
     }
 
 
 async def ensure_outbox_indexes(db: AsyncDatabase) -> None:
-    """The relay reads unpublished records in creation order."""
-    await db[OUTBOX].create_index([("published", ASCENDING), ("created_at", ASCENDING), ("position", ASCENDING)])
+    """A full re-publication reads the outbox in creation order."""
+    await db[OUTBOX].create_index([("created_at", ASCENDING), ("position", ASCENDING)])
 
 
 class UnitOfWork:

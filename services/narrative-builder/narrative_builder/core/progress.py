@@ -1,13 +1,15 @@
 """A pupil's progress per area of engagement, folded from observation events.
 
-Each observation is kept at its newest version only (events may arrive twice or out of order),
-and the per-area summary is recomputed from those, so the projection is the same whatever the
-delivery order and however often an event is replayed.
+Each observation is kept at its newest version only (events may arrive twice or out of order).
+A pupil's summary is updated by the difference each observation's change makes; when the change
+removes the latest judgement of an area, the summary is recomputed from the pupil's observations,
+so the projection equals :func:`summarise` whatever the delivery order and however often an
+event is replayed.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
@@ -81,3 +83,38 @@ def summarise(pupil_id: str, observations: list[ProjectedObservation]) -> PupilP
     anchor = observations[-1]
     return PupilProgress(pupil_id=pupil_id, trust_id=anchor.trust_id, school_id=anchor.school_id,
                          observations=len(counted), areas=areas)
+
+
+def counts(observation: ProjectedObservation | None) -> bool:
+    """Whether an observation counts as evidence: known, dated and not withdrawn."""
+    return observation is not None and not observation.withdrawn and observation.observed_at is not None
+
+
+def _order(observation_id: str | None, observed_at: datetime | None) -> tuple[datetime, str]:
+    return observed_at or datetime.min.replace(tzinfo=UTC), observation_id or ""
+
+
+def apply_change(progress: PupilProgress | None, before: ProjectedObservation | None, after: ProjectedObservation) -> tuple[PupilProgress, bool]:
+    """A pupil's summary after one observation changed from ``before`` to ``after``.
+
+    Returns the summary and whether it must be recomputed (a latest judgement was taken away).
+    """
+    if progress is None:
+        progress = PupilProgress(pupil_id=after.pupil_id, trust_id=after.trust_id, school_id=after.school_id,
+                                 observations=0, areas={area: AreaProgress() for area in Area})
+    stale: set[Area] = set()
+    if counts(before):
+        progress.observations -= 1
+        for area in before.areas:  # type: ignore[union-attr]
+            progress.areas[area].observations -= 1
+            if progress.areas[area].latest_observation_id == before.observation_id:  # type: ignore[union-attr]
+                stale.add(area)
+    if counts(after):
+        progress.observations += 1
+        for area, established in after.areas.items():
+            held = progress.areas[area]
+            held.observations += 1
+            if _order(after.observation_id, after.observed_at) >= _order(held.latest_observation_id, held.latest_observed_at):
+                held.latest_established, held.latest_observed_at, held.latest_observation_id = established, after.observed_at, after.observation_id
+                stale.discard(area)
+    return progress, bool(stale)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from engagement_shared.auth.principal import Principal
 from engagement_shared.errors import Forbidden, NotFound
 from engagement_shared.events.envelope import Event
-from narrative_builder.core.progress import ProjectedObservation, PupilProgress, projected, summarise
+from narrative_builder.core.progress import ProjectedObservation, PupilProgress, apply_change, projected, summarise
 from narrative_builder.ports.projection_store import ProjectionStore
 
 
@@ -34,20 +34,29 @@ class ProgressProjector:
             ids = [i for i in (_observation_id(e) for e in fresh) if i]
             if not ids:
                 return
-            current = await tx.observations(ids)
-            changed: dict[str, ProjectedObservation] = {}
+            before = await tx.observations(ids)
+            after: dict[str, ProjectedObservation] = {}
             for event in fresh:
                 observation_id = _observation_id(event)
                 if observation_id is None:
                     continue
-                after = projected(event, changed.get(observation_id) or current.get(observation_id))
-                if after is not None:
-                    changed[observation_id] = after
-            if not changed:
+                changed = projected(event, after.get(observation_id) or before.get(observation_id))
+                if changed is not None:
+                    after[observation_id] = changed
+            if not after:
                 return
-            await tx.save_observations(list(changed.values()))
-            by_pupil = await tx.observations_of(sorted({o.pupil_id for o in changed.values()}))
-            await tx.save_progress([summarise(pupil_id, obs) for pupil_id, obs in by_pupil.items()])
+            await tx.save_observations([o for i, o in after.items() if i not in before], [o for i, o in after.items() if i in before])
+            progress = await tx.progress_of(sorted({o.pupil_id for o in after.values()}))
+            recompute: set[str] = set()
+            for observation_id, observation in after.items():
+                updated, stale = apply_change(progress.get(observation.pupil_id), before.get(observation_id), observation)
+                progress[observation.pupil_id] = updated
+                if stale:
+                    recompute.add(observation.pupil_id)
+            if recompute:
+                for pupil_id, observations in (await tx.observations_of(sorted(recompute))).items():
+                    progress[pupil_id] = summarise(pupil_id, observations)
+            await tx.save_progress(list(progress.values()))
 
     async def progress(self, by: Principal, pupil_id: str) -> PupilProgress:
         """A pupil's progress, for callers who may see the pupil."""

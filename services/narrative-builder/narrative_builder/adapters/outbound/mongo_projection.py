@@ -34,11 +34,20 @@ class MongoProjectionTransaction:
             docs = self._db[OBSERVATIONS].find({"_id": {"$in": list(observation_ids)}}, session=self._s)
             return {d["_id"]: ProjectedObservation.model_validate(d) async for d in docs}
 
-    async def save_observations(self, observations: Sequence[ProjectedObservation]) -> None:
-        with db_span("bulk_write", OBSERVATIONS, **{"db.batch.size": len(observations)}):
-            await self._db[OBSERVATIONS].bulk_write(
-                [ReplaceOne({"_id": o.observation_id}, {"_id": o.observation_id, **o.model_dump()}, upsert=True) for o in observations],
-                ordered=False, session=self._s)
+    async def save_observations(self, new: Sequence[ProjectedObservation], changed: Sequence[ProjectedObservation]) -> None:
+        with db_span("insert", OBSERVATIONS, **{"db.batch.size": len(new)}):
+            if new:
+                await self._db[OBSERVATIONS].insert_many([{"_id": o.observation_id, **o.model_dump()} for o in new], session=self._s)
+        with db_span("bulk_write", OBSERVATIONS, **{"db.batch.size": len(changed)}):
+            if changed:
+                await self._db[OBSERVATIONS].bulk_write(
+                    [ReplaceOne({"_id": o.observation_id}, {"_id": o.observation_id, **o.model_dump()}) for o in changed],
+                    ordered=False, session=self._s)
+
+    async def progress_of(self, pupil_ids: Sequence[str]) -> dict[str, PupilProgress]:
+        with db_span("find", PROGRESS):
+            docs = self._db[PROGRESS].find({"_id": {"$in": list(pupil_ids)}}, session=self._s)
+            return {d["_id"]: PupilProgress.model_validate(d) async for d in docs}
 
     async def observations_of(self, pupil_ids: Sequence[str]) -> dict[str, list[ProjectedObservation]]:
         found: dict[str, list[ProjectedObservation]] = {}
