@@ -29,3 +29,7 @@ class Invalid(DomainError):
 
 class Conflict(DomainError):
     """The request clashes with what is stored (e.g. an id taken by another trust)."""
+
+
+class ConcurrentChange(DomainError):
+    """Another request changed the same data at the same moment; the whole request may be retried."""

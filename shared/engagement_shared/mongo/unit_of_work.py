@@ -12,14 +12,17 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from pymongo import ASCENDING, AsyncMongoClient
+from pymongo.errors import PyMongoError
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from engagement_shared.errors import ConcurrentChange
 from engagement_shared.events.envelope import Event, utcnow
 from engagement_shared.events.registry import serialize_event
 from engagement_shared.observability.tracing import current_carrier, db_span
 
 OUTBOX = "outbox"
+WRITE_CONFLICT = 112
 
 
 def outbox_record(event: Event, created_at: datetime, position: int, carrier: dict[str, str]) -> dict[str, object]:
@@ -53,9 +56,34 @@ class UnitOfWork:
         self.events.extend(events)
 
 
+def is_transient(exc: PyMongoError) -> bool:
+    """Whether a transaction failed only because of a concurrent writer (worth retrying whole).
+
+    MongoDB labels these ``TransientTransactionError``; the local stand-in reports WiredTiger's
+    write conflict as an internal error instead.
+    """
+    return (exc.has_error_label("TransientTransactionError") or exc.has_error_label("UnknownTransactionCommitResult")
+            or getattr(exc, "code", None) == WRITE_CONFLICT or "conflict between concurrent operations" in str(exc))
+
+
 @asynccontextmanager
 async def unit_of_work(client: AsyncMongoClient, db: AsyncDatabase) -> AsyncIterator[UnitOfWork]:
-    """Open a transaction; on normal exit write the outbox records and commit, else abort."""
+    """Open a transaction; on normal exit write the outbox records and commit, else abort.
+
+    A transaction that lost a race with a concurrent writer raises ConcurrentChange, so the
+    caller can run the whole use case again.
+    """
+    try:
+        async with _transaction(client, db) as uow:
+            yield uow
+    except PyMongoError as exc:
+        if is_transient(exc):
+            raise ConcurrentChange("the data changed at the same moment in another request; please retry") from exc
+        raise
+
+
+@asynccontextmanager
+async def _transaction(client: AsyncMongoClient, db: AsyncDatabase) -> AsyncIterator[UnitOfWork]:
     async with client.start_session() as session:
         async with await session.start_transaction():
             uow = UnitOfWork(session)

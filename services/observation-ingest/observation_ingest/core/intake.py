@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from engagement_shared.auth.principal import Principal
-from engagement_shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from engagement_shared.errors import ConcurrentChange, Conflict, DomainError, Forbidden, Invalid, NotFound
 from engagement_shared.events.envelope import new_id, utcnow
 from engagement_shared.events.observations import (
     ObservationAmended, ObservationContent, ObservationRecorded, ObservationRecordedPayload, ObservationWithdrawn,
@@ -89,12 +89,12 @@ class ObservationIntake:
         """Record many observations; see the module docstring for the rules."""
         if len(items) > MAX_BATCH:
             raise Invalid(f"at most {MAX_BATCH} observations per batch", field="observations")
-        for _attempt in range(3):
+        for _attempt in range(5):
             try:
                 return await self._record_batch(by, items)
-            except DuplicateObservation:
-                continue  # another request stored one of these ids first; the next pass sees it as a replay
-        raise Conflict("the batch kept colliding with concurrent uploads of the same ids; retry it")
+            except (DuplicateObservation, ConcurrentChange):
+                continue  # another request stored one of these ids first, or wrote at the same moment: try again
+        raise ConcurrentChange("the batch kept colliding with concurrent uploads; retry it")
 
     async def _record_batch(self, by: Principal, items: Sequence[dict[str, Any]]) -> BatchResult:
         results: list[ItemResult | None] = [None] * len(items)
@@ -129,8 +129,7 @@ class ObservationIntake:
                 results[index] = ItemResult(index=index, observation_id=item.observation_id, status="rejected",
                                             errors=[ItemError(field=exc.field or "pupil_id", message=exc.message, status=status)])
                 continue
-            content = ObservationContent.model_validate(item.model_dump(exclude={"observation_id"}))
-            fresh[item.observation_id] = new_stored(content, item.observation_id, pupil.school_id, pupil.trust_id, by)
+            fresh[item.observation_id] = new_stored(item, item.observation_id, pupil.school_id, pupil.trust_id, by)
             results[index] = ItemResult(index=index, observation_id=item.observation_id, status="created", version=1)
         if fresh:
             async with self._uow() as uow:
