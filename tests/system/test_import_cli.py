@@ -10,12 +10,12 @@ import httpx
 import pytest
 
 from tests.support.world import build_world
-from tests.system.conftest import Platform
+from tests.support.spine import Spine
 
 pytestmark = pytest.mark.system
 
 
-async def test_import_pupils_command_shows_progress_and_reports_bad_rows(platform: Platform, tmp_path: Path) -> None:
+async def test_import_pupils_command_shows_progress_and_reports_bad_rows(platform: Spine, tmp_path: Path) -> None:
     """500 rows in chunks of 200, three bad ones reported by line and field, never by name."""
     async with httpx.AsyncClient(base_url=platform.api) as api:
         world = await build_world(api, pupils_per_school=1)

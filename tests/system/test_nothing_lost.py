@@ -17,7 +17,7 @@ from pymongo import AsyncMongoClient
 
 from tests.support.pipeline import eventually
 from tests.support.world import auth, build_world, observation
-from tests.system.conftest import Platform
+from tests.support.spine import Spine
 
 pytestmark = pytest.mark.system
 TOTAL = 2000
@@ -40,7 +40,7 @@ async def _stream(api: httpx.AsyncClient, token: str, pupils: list[str], posted:
         await asyncio.sleep(0.05)
 
 
-async def _chaos(platform: Platform, posted: list[str], rng: random.Random, log: list[str]) -> None:
+async def _chaos(platform: Spine, posted: list[str], rng: random.Random, log: list[str]) -> None:
     broker_restarted = False
     while len(posted) < TOTAL:
         await asyncio.sleep(rng.uniform(0.2, 1.0))
@@ -57,7 +57,7 @@ async def _chaos(platform: Platform, posted: list[str], rng: random.Random, log:
     assert broker_restarted
 
 
-async def test_every_observation_is_projected_exactly_once_through_crashes(platform: Platform) -> None:
+async def test_every_observation_is_projected_exactly_once_through_crashes(platform: Spine) -> None:
     """The platform's promise to schools: an accepted observation is never lost or counted twice."""
     rng = random.Random(20261203)
     async with httpx.AsyncClient(base_url=platform.api, timeout=60) as api:
@@ -72,8 +72,8 @@ async def test_every_observation_is_projected_exactly_once_through_crashes(platf
             process.start()
 
     client: AsyncMongoClient = AsyncMongoClient(platform.endpoints.mongo_url)
-    narrative = client[platform.database("narrative")]
-    ingest = client[platform.database("ingest")]
+    narrative = client[platform.narrative_db]
+    ingest = client[platform.ingest_db]
 
     async def all_projected() -> bool:
         return await narrative.projected_observations.count_documents({}) >= TOTAL

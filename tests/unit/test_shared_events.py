@@ -14,7 +14,6 @@ from typing import Any, ClassVar, Literal
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from engagement_shared.events import registry
 from engagement_shared.events.directory import PupilFacts, PupilRegistered
 from engagement_shared.events.envelope import Event
 from engagement_shared.events.export import render

@@ -89,14 +89,17 @@ class ObservationIntake:
         """Record many observations; see the module docstring for the rules."""
         if len(items) > MAX_BATCH:
             raise Invalid(f"at most {MAX_BATCH} observations per batch", field="observations")
+        look_up = False  # most batches are new: insert first, and look for stored ids only after a clash
         for _attempt in range(5):
             try:
-                return await self._record_batch(by, items)
-            except (DuplicateObservation, ConcurrentChange):
-                continue  # another request stored one of these ids first, or wrote at the same moment: try again
+                return await self._record_batch(by, items, look_up)
+            except DuplicateObservation:
+                look_up = True
+            except ConcurrentChange:
+                continue  # another request wrote at the same moment: try again
         raise ConcurrentChange("the batch kept colliding with concurrent uploads; retry it")
 
-    async def _record_batch(self, by: Principal, items: Sequence[dict[str, Any]]) -> BatchResult:
+    async def _record_batch(self, by: Principal, items: Sequence[dict[str, Any]], look_up: bool) -> BatchResult:
         results: list[ItemResult | None] = [None] * len(items)
         parsed: list[tuple[int, BatchObservation]] = []
         for index, raw in enumerate(items):
@@ -113,7 +116,7 @@ class ObservationIntake:
         for outcome in await reader.directory.list_outcomes(sorted(pupil_ids)):
             outcomes.setdefault(outcome.pupil_id, set()).add(outcome.outcome_id)
         config = await reader.configs.get(by.trust_id)
-        existing = await reader.observations.get_many([item.observation_id for _, item in parsed])
+        existing = await reader.observations.get_many([item.observation_id for _, item in parsed]) if look_up else {}
         fresh: dict[str, StoredObservation] = {}
         for index, item in parsed:
             known = existing.get(item.observation_id) or fresh.get(item.observation_id)

@@ -1,0 +1,73 @@
+"""The spine as real processes: local infrastructure, observation-ingest (serve, relay) and
+narrative-builder (consume), each with its own database and a topic prefix of its own.
+
+System tests break it on purpose (kill -9, a broker restart); the benchmarks measure it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engagement_shared.infra.local import Endpoints, LocalInfrastructure, free_ports
+from engagement_shared.infra.processes import ServiceProcess
+
+
+@dataclass
+class Spine:
+    """A context manager: started on enter, everything stopped on exit."""
+
+    root: Path
+    prefix: str = field(default_factory=lambda: f"s{uuid.uuid4().hex[:8]}.")
+    infra: LocalInfrastructure = field(init=False)
+    endpoints: Endpoints = field(init=False)
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    api: str = ""
+
+    @property
+    def ingest_db(self) -> str:
+        """observation-ingest's database (observations, outbox)."""
+        return f"ingest_{self.prefix.strip('.')}"
+
+    @property
+    def narrative_db(self) -> str:
+        """narrative-builder's database (pupil_progress, projected_observations)."""
+        return f"narrative_builder_{self.prefix.strip('.')}"
+
+    @property
+    def logs(self) -> Path:
+        """Where each process writes its log."""
+        return self.root / "logs"
+
+    def _env(self, database: str, port: int | None = None) -> dict[str, str]:
+        # Short Kafka sessions for the local broker, and WARNING logs so log volume stays small.
+        env = {**self.endpoints.environment(), "KAFKA_TOPIC_PREFIX": self.prefix, "MONGO_DATABASE": database,
+               "KAFKA_SESSION_TIMEOUT_MS": "6000", "OTEL_LOG_LEVEL": "WARNING"}
+        if port:
+            env["HTTP_PORT"] = str(port)
+        return env
+
+    def __enter__(self) -> Spine:
+        self.infra = LocalInfrastructure(self.root / "infra")
+        self.endpoints = self.infra.start()
+        (port,) = free_ports(1)
+        self.api = f"http://127.0.0.1:{port}"
+        ingest, narrative = self._env(self.ingest_db, port), self._env(self.narrative_db)
+        self.processes = {
+            "api": ServiceProcess("api", ["observation-ingest", "serve"], ingest, self.logs, f"{self.api}/health"),
+            "relay": ServiceProcess("relay", ["observation-ingest", "relay"], ingest, self.logs),
+            "consumer": ServiceProcess("consumer", ["narrative-builder", "consume"], narrative, self.logs),
+        }
+        try:
+            for process in self.processes.values():
+                process.start()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for process in self.processes.values():
+            process.stop()
+        self.infra.stop()
