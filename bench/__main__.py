@@ -63,14 +63,18 @@ async def measure_ingest(run: Run, count: int, repetitions: int, diagnostic: boo
     """Raw insert_many, then ours, per repetition; optionally ours again with the relay frozen."""
     ingest = Comparison("batch_ingest", "Batch ingest", count, 0.5)
     alone = Comparison("batch_ingest_relay_paused", "Batch ingest with relay paused (diagnostic)", count, None)
+    indexed = Comparison("batch_ingest_vs_indexed", "Batch ingest vs raw insert into a collection indexed by pupil (context)", count, None)
     for rep in range(repetitions):
         world = await build_world(run.api, PUPILS_PER_SCHOOL)
         bodies = observation_bodies(world, count)
         await run.idle()
         ingest.raw_seconds.append(await run.cpu(ingest.extra, "cpu_seconds_raw", raw_insert(run.client, "bench_scratch", bodies)))
         await run.idle()
+        indexed.raw_seconds.append(await run.cpu(indexed.extra, "cpu_seconds_raw", raw_insert(run.client, "bench_scratch", bodies, indexed=True)))
+        await run.idle()
         ingest.ours_seconds.append(await run.cpu(ingest.extra, "cpu_seconds_ours", post_all(run.api, world.token("app", school="all"), bodies, run.errors)))
         run.projected += count
+        indexed.ours_seconds.append(ingest.ours_seconds[-1])
         if diagnostic:
             world = await build_world(run.api, PUPILS_PER_SCHOOL)
             bodies = observation_bodies(world, count)
@@ -84,7 +88,7 @@ async def measure_ingest(run: Run, count: int, repetitions: int, diagnostic: boo
     waited = await run.idle()
     ingest.extra["pipeline_drain_after_last_ingest_s"] = round(waited, 1)
     _log(f"pipeline drained {waited:.1f}s after the last ingest")
-    return [ingest, alone] if diagnostic else [ingest]
+    return [ingest, indexed, alone] if diagnostic else [ingest, indexed]
 
 
 async def measure_end_to_end(run: Run, count: int, repetitions: int) -> list[Comparison]:

@@ -75,10 +75,17 @@ async def post_all(api: httpx.AsyncClient, token: str, bodies: Sequence[dict[str
     return await run_concurrently(batches(bodies), send)
 
 
-async def raw_insert(client: AsyncMongoClient, database: str, bodies: Sequence[dict[str, Any]]) -> float:
-    """insert_many of the same bodies (fresh ``_id``s) into a scratch collection. Returns seconds."""
+async def raw_insert(client: AsyncMongoClient, database: str, bodies: Sequence[dict[str, Any]], indexed: bool = False) -> float:
+    """insert_many of the same bodies (fresh ``_id``s) into a scratch collection. Returns seconds.
+
+    ``indexed`` gives the collection the one secondary index any observation store needs (by
+    pupil and time, for a pupil's timeline); on the local server each index about doubles the
+    cost of an insert, so this baseline shows what the storage layout itself costs.
+    """
     collection = client[database]["raw_ingest"]
     await collection.drop()
+    if indexed:
+        await collection.create_index([("pupil_id", 1), ("observed_at", 1)])
     docs = copy.deepcopy(list(bodies))  # insert_many adds _id to each dict; keep the posted bodies clean
 
     async def send(chunk: Sequence[dict[str, Any]]) -> None:

@@ -10,7 +10,6 @@ from fastapi import FastAPI
 from engagement_shared.http.app import create_app
 from engagement_shared.mongo.client import connect
 from engagement_shared.mongo.relay import OutboxRelay
-from engagement_shared.mongo.unit_of_work import ensure_outbox_indexes
 from observation_ingest.adapters.inbound import http_directory, http_observations
 from observation_ingest.adapters.outbound.mongo_repositories import ensure_indexes
 from observation_ingest.adapters.outbound.mongo_unit_of_work import MongoUnitOfWorkFactory
@@ -32,7 +31,6 @@ def build_app(config: ServiceConfig) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         client, db = connect(config.mongo)
         await ensure_indexes(db)
-        await ensure_outbox_indexes(db)
         uow = MongoUnitOfWorkFactory(client, db)
         app.state.directory = DirectoryService(uow)
         app.state.intake = ObservationIntake(uow)
@@ -48,7 +46,6 @@ def build_app(config: ServiceConfig) -> FastAPI:
 async def relay(config: ServiceConfig) -> AsyncIterator[OutboxRelay]:
     """The outbox relay for this service's events, with its MongoDB connection."""
     client, db = connect(config.mongo)
-    await ensure_outbox_indexes(db)
     try:
         yield OutboxRelay(db, config.kafka, TOPICS)
     finally:

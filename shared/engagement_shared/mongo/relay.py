@@ -111,7 +111,7 @@ class OutboxRelay:
         messages = []
         for record in records:
             with span_in(f"publish {record['topic']}", record.get("trace"), SpanKind.PRODUCER,
-                         **{"messaging.system": "kafka", "messaging.destination.name": record["topic"], "event.id": record["_id"]}) as span:
+                         **{"messaging.system": "kafka", "messaging.destination.name": record["topic"], "event.id": record["event_id"]}) as span:
                 carrier = carrier_of(span)
             messages.append(OutgoingMessage(self._settings.topic(record["topic"]), record["key"], record["value"], kafka_headers(carrier)))
         await self._publisher.publish(messages)
@@ -119,7 +119,7 @@ class OutboxRelay:
     async def republish_all(self) -> int:
         """Publish every stored event again, oldest first; returns how many."""
         count = 0
-        cursor = self._db[OUTBOX].find().sort([("created_at", 1), ("position", 1)]).batch_size(self._batch_size)
+        cursor = self._db[OUTBOX].find().sort([("_id", 1)]).batch_size(self._batch_size)
         batch: list[dict[str, Any]] = []
         async for record in cursor:
             batch.append(record)

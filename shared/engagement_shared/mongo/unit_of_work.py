@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from pymongo import ASCENDING, AsyncMongoClient
+from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -26,22 +26,21 @@ WRITE_CONFLICT = 112
 
 
 def outbox_record(event: Event, created_at: datetime, position: int, carrier: dict[str, str]) -> dict[str, object]:
-    """The stored form of an event; kept after publishing, so everything can be published again."""
+    """The stored form of an event; kept after publishing, so everything can be published again.
+
+    Its ``_id`` sorts in creation order (time, then place in its transaction), so a full
+    re-publication reads the outbox in order through the primary index alone: on the local
+    database each secondary index roughly doubles the cost of an insert.
+    """
     return {
-        "_id": event.event_id,
+        "_id": f"{created_at.strftime('%Y%m%dT%H%M%S.%f')}-{position:04d}-{event.event_id}",
+        "event_id": event.event_id,
         "topic": event.topic,
         "key": event.key,
         "type": event.type,
         "value": serialize_event(event),
         "trace": carrier,
-        "created_at": created_at,
-        "position": position,
     }
-
-
-async def ensure_outbox_indexes(db: AsyncDatabase) -> None:
-    """A full re-publication reads the outbox in creation order."""
-    await db[OUTBOX].create_index([("created_at", ASCENDING), ("position", ASCENDING)])
 
 
 class UnitOfWork:
