@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 from pymongo import AsyncMongoClient
 
@@ -24,7 +26,8 @@ async def test_observation_reaches_the_projection_and_amendments_follow(
             return response.json() if response.status_code == 200 else {}
 
         async with running_pipeline(ingest_config, narrative_config):
-            first, second = observation(pupil), observation(pupil)
+            now = datetime.now(UTC)
+            first, second = observation(pupil, now - timedelta(hours=1)), observation(pupil, now - timedelta(hours=2))
             await ingest.post("/v1/observations", json=first, headers=auth(teacher))
             await ingest.post("/v1/observations", json=second, headers=auth(teacher))
 
@@ -39,7 +42,9 @@ async def test_observation_reaches_the_projection_and_amendments_follow(
             async def amended() -> bool:
                 return (await progress()).get("areas", {}).get("initiation", {}).get("observations") == 1
             await eventually(amended)
-            assert (await progress())["areas"]["exploration"]["observations"] == 1
+            exploration = (await progress())["areas"]["exploration"]
+            # The amendment took away exploration's latest judgement: it is found again among the rest.
+            assert exploration["observations"] == 1 and exploration["latest_observation_id"] == second["observation_id"]
 
             await ingest.post(f"/v1/observations/{second['observation_id']}/withdraw", json={"reason": "Duplicate entry"}, headers=auth(teacher))
 

@@ -21,10 +21,8 @@ from narrative_builder.core.projector import ProgressProjector
 async def projector(config: ServiceConfig) -> AsyncIterator[ProgressProjector]:
     """A projector over this service's database, connected for as long as the context lasts."""
     client, db = connect(config.mongo)
-    store = MongoProjectionStore(client, db)
-    await store.ensure_indexes()
     try:
-        yield ProgressProjector(store)
+        yield ProgressProjector(MongoProjectionStore(client, db))
     finally:
         await client.close()
 

@@ -21,6 +21,12 @@ def _observation_id(event: Event) -> str | None:
     return observation.observation_id if observation is not None else getattr(payload, "observation_id", None)
 
 
+def _key(event: Event) -> tuple[str, str] | None:
+    """(pupil, observation) of an observation event; None for other events."""
+    observation_id = _observation_id(event)
+    return (event.payload.pupil_id, observation_id) if observation_id else None  # type: ignore[attr-defined]
+
+
 class ProgressProjector:
     """The first consumer of observation events: per-pupil progress per area."""
 
@@ -31,10 +37,10 @@ class ProgressProjector:
         """Apply a batch of events (any types; those it does not need are ignored but recorded)."""
         async with self._store.transaction() as tx:
             fresh = await tx.claim(events)
-            ids = [i for i in (_observation_id(e) for e in fresh) if i]
-            if not ids:
+            keys = [k for k in (_key(e) for e in fresh) if k]
+            if not keys:
                 return
-            before = await tx.observations(ids)
+            before = await tx.observations(keys)
             after: dict[str, ProjectedObservation] = {}
             for event in fresh:
                 observation_id = _observation_id(event)
