@@ -81,7 +81,7 @@ async def test_every_observation_is_projected_exactly_once_through_crashes(platf
     await eventually(all_projected, timeout=240, interval=1.0)
     await asyncio.sleep(3)  # let any redelivery in flight land, to prove it changes nothing
     assert await ingest.observations.count_documents({}) == TOTAL, log
-    projected = {d["_id"] async for d in narrative.projected_observations.find({}, {"_id": 1})}
+    projected = {d["observation_id"] async for d in narrative.projected_observations.find({}, {"observation_id": 1})}
     assert projected == set(posted), log
     progress = [d async for d in narrative.pupil_progress.find({})]
     assert sum(d["observations"] for d in progress) == TOTAL, log

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from engagement_shared.errors import ConcurrentChange, Conflict, DomainError, Forbidden, Invalid, NotFound
+from engagement_shared.http.retry import RETRYABLE_HEADER, RetryConcurrentChanges
 from engagement_shared.observability.tracing import span_in
 
 log = structlog.get_logger(__name__)
@@ -57,7 +58,10 @@ def create_app(title: str, description: str, version: str = "1.0.0") -> FastAPI:
         body: dict[str, object] = {"detail": exc.message}
         if exc.field:
             body = {"detail": [{"field": exc.field, "message": exc.message, "type": "domain"}]}
-        return JSONResponse(status_code=status, content=body)
+        headers = {RETRYABLE_HEADER.decode(): "1", "Retry-After": "1"} if isinstance(exc, ConcurrentChange) else None
+        return JSONResponse(status_code=status, content=body, headers=headers)
+
+    app.add_middleware(RetryConcurrentChanges)
 
     @app.get("/health", tags=["operations"], summary="Liveness check")
     async def health() -> dict[str, str]:

@@ -90,14 +90,12 @@ class ObservationIntake:
         if len(items) > MAX_BATCH:
             raise Invalid(f"at most {MAX_BATCH} observations per batch", field="observations")
         look_up = False  # most batches are new: insert first, and look for stored ids only after a clash
-        for _attempt in range(5):
+        for _attempt in range(3):
             try:
                 return await self._record_batch(by, items, look_up)
             except DuplicateObservation:
-                look_up = True
-            except ConcurrentChange:
-                continue  # another request wrote at the same moment: try again
-        raise ConcurrentChange("the batch kept colliding with concurrent uploads; retry it")
+                look_up = True  # another request stored one of these ids first: the next pass replays it
+        raise ConcurrentChange("the batch kept colliding with concurrent uploads of the same ids; retry it")
 
     async def _record_batch(self, by: Principal, items: Sequence[dict[str, Any]], look_up: bool) -> BatchResult:
         results: list[ItemResult | None] = [None] * len(items)
