@@ -40,12 +40,13 @@ class OutboxRelay:
     """Moves events from a service's outbox collection onto the bus."""
 
     def __init__(self, db: AsyncDatabase, settings: KafkaSettings, topics: list[str], batch_size: int = 500,
-                 broker_check_every: float = 1.0) -> None:
+                 broker_check_every: float = 1.0, idle_pause: float = 0.2) -> None:
         self._db = db
         self._settings = settings
         self._topics = [settings.topic(t) for t in topics]
         self._batch_size = batch_size
         self._check_every = broker_check_every
+        self._idle_pause = idle_pause
         self._publisher = KafkaPublisher(settings, client_id=f"relay-{db.name}")
         self._admin = TopicAdmin(settings)
         self._marker_topic = settings.topic(f"relay-marker.{db.name}")
@@ -88,7 +89,11 @@ class OutboxRelay:
                 batch = await self._next_batch(stream)
                 if batch:
                     await self._publish(batch)
-                await self._save(stream.resume_token)
+                    await self._save(stream.resume_token)
+                if len(batch) < self._batch_size:
+                    # Caught up: let events gather rather than asking the database again at once;
+                    # each read of the stream costs the database more than the events it returns.
+                    await asyncio.sleep(self._idle_pause)
 
     async def _watch(self, token: Any) -> AsyncChangeStream:
         return await self._db[OUTBOX].watch([{"$match": {"operationType": "insert"}}], resume_after=token, max_await_time_ms=100)
