@@ -60,7 +60,9 @@ class BatchResult(BaseModel):
     results: list[ItemResult]
 
 
-def _recorded_event(stored: StoredObservation, kind: type[ObservationRecorded] | type[ObservationAmended], reason: str | None = None):
+def _recorded_event(stored: StoredObservation, kind: type[ObservationRecorded] | type[ObservationAmended],
+                    reason: str | None = None) -> ObservationRecorded | ObservationAmended:
+    """The event carrying a stored observation's current version."""
     observation = stored.observation
     return kind(occurred_at=observation.observed_at, trust_id=stored.trust_id, school_id=observation.school_id,
                 producer=access.PRODUCER,
