@@ -46,12 +46,14 @@ def plan_processes(endpoints: Endpoints, logs: Path) -> tuple[list[ServiceProces
     return processes, urls
 
 
-def _seed(ingest_url: str) -> str:
+def _seed(ingest_url: str, narrative_url: str) -> str:
     spec = importlib.util.spec_from_file_location("demo", ROOT / "deploy" / "demo.py")
     demo = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     sys.modules["demo"] = demo
     spec.loader.exec_module(demo)  # type: ignore[union-attr]
-    return demo.seed_demo_sync(ingest_url).render(ingest_url)
+    summary = demo.seed_demo_sync(ingest_url)
+    progress = f'  curl -s -H "Authorization: Bearer $EM_TOKEN" {narrative_url}/v1/pupils/{summary.parent_pupil_id}/progress'
+    return summary.render(ingest_url) + "\nA pupil's progress per area (narrative-builder; it fills in within seconds):\n" + progress
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"Starting {process.name}…", flush=True)
             process.start()
         if not args.no_demo:
-            print(_seed(urls["observation-ingest"]), flush=True)
+            print(_seed(urls["observation-ingest"], urls["narrative-builder"]), flush=True)
         print("\nThe platform is running:")
         for name, url in urls.items():
             print(f"  {name:20} {url}/docs")
