@@ -19,6 +19,7 @@ from aiokafka.structs import TopicPartition
 from opentelemetry.trace import SpanKind
 from pymongo.errors import ConnectionFailure
 
+from engagement_shared.errors import ConcurrentChange
 from engagement_shared.events.envelope import Event
 from engagement_shared.events.registry import MalformedEvent, parse_event
 from engagement_shared.kafka.publisher import KafkaPublisher, OutgoingMessage
@@ -29,7 +30,8 @@ from engagement_shared.settings import KafkaSettings
 log = structlog.get_logger(__name__)
 
 BatchHandler = Callable[[Sequence[Event]], Awaitable[None]]
-TRANSIENT = (ConnectionFailure, KafkaConnectionError)
+# Outages and lost write races: retried without limit, since waiting is the cure, not dead-lettering.
+TRANSIENT = (ConnectionFailure, KafkaConnectionError, ConcurrentChange)
 
 
 class EventSubscriber:
