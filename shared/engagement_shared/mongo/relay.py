@@ -80,12 +80,14 @@ class OutboxRelay:
             log.warning("relay.resume_token_unknown")
             stream, token = await self._watch(None), None
         async with stream:
-            if token is None:
-                await self.republish_all()
-                await self._save(stream.resume_token)
+            self._last_check = 0.0  # look at the broker before publishing anything
+            publish_everything = token is None
             while not stop.is_set():
-                if await self._broker_lost():
+                if await self._broker_lost() or publish_everything:
                     await self.republish_all()
+                    await self._write_marker()  # only now: an interrupted re-publication is noticed again
+                    await self._save(stream.resume_token)
+                    publish_everything = False
                 batch = await self._next_batch(stream)
                 if batch:
                     await self._publish(batch)
@@ -147,16 +149,20 @@ class OutboxRelay:
     async def check_broker(self) -> bool:
         """Whether the broker forgot what we published: our marker message is gone.
 
-        On first use (or after a loss) the marker is written; returns True only on loss.
+        The marker is written on first use, and after a loss only once everything has been
+        published again, so a re-publication cut short by a crash or a broker hiccup is redone.
         """
         await self._admin.ensure(self._topics)
         created = await self._admin.ensure([self._marker_topic], with_dead_letters=False, partitions=1)
-        state = await self._db[RELAY_STATE].find_one({"_id": "marker"})
+        if await self._db[RELAY_STATE].find_one({"_id": "marker"}) is None:
+            await self._write_marker()
+            return False
         ends = await self._admin.end_offsets(self._marker_topic, [0])
-        lost = state is not None and (self._marker_topic in created or ends.get(0, 0) == 0)
+        lost = self._marker_topic in created or ends.get(0, 0) == 0
         if lost:
             log.warning("relay.broker_lost_events")
-        if state is None or lost:
-            await self._publisher.publish([OutgoingMessage(self._marker_topic, "marker", b"{}")])
-            await self._db[RELAY_STATE].replace_one({"_id": "marker"}, {"_id": "marker", "written_at": utcnow()}, upsert=True)
         return lost
+
+    async def _write_marker(self) -> None:
+        await self._publisher.publish([OutgoingMessage(self._marker_topic, "marker", b"{}")])
+        await self._db[RELAY_STATE].replace_one({"_id": "marker"}, {"_id": "marker", "written_at": utcnow()}, upsert=True)
