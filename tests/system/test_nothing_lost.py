@@ -1,6 +1,6 @@
 """Nothing lost, nothing doubled: crashes of any worker, and a broker that forgets everything.
 
-2,000 observations stream in through the API while the relay and the consumer are killed with
+2,000 observations stream in through the API while the API, the relay and the consumer are killed with
 SIGKILL at random moments and restarted, and the broker is restarted empty mid-stream. In the
 end every observation is in the projection exactly once.
 """
@@ -42,6 +42,7 @@ async def _stream(api: httpx.AsyncClient, token: str, pupils: list[str], posted:
 
 async def _chaos(platform: Spine, posted: list[str], rng: random.Random, log: list[str]) -> None:
     broker_restarted = False
+    victims: list[str] = []
     while len(posted) < TOTAL:
         await asyncio.sleep(rng.uniform(0.2, 1.0))
         if not broker_restarted and len(posted) >= TOTAL // 2:
@@ -49,12 +50,15 @@ async def _chaos(platform: Spine, posted: list[str], rng: random.Random, log: li
             broker_restarted = True
             log.append(f"broker restarted after {len(posted)}")
             continue
-        victim = platform.processes[rng.choice(["relay", "consumer"])]
+        if not victims:
+            victims = rng.sample(["api", "relay", "consumer"], 3)  # every process is hit, in random order
+        victim = platform.processes[victims.pop()]
         victim.kill()
         log.append(f"killed {victim.name} after {len(posted)}")
         await asyncio.sleep(rng.uniform(0.0, 0.8))
         victim.start()
     assert broker_restarted
+    assert {entry.split()[1] for entry in log if entry.startswith("killed")} == {"api", "relay", "consumer"}, log
 
 
 async def test_every_observation_is_projected_exactly_once_through_crashes(platform: Spine) -> None:
