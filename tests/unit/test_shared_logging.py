@@ -7,10 +7,12 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 import structlog
 from opentelemetry.sdk.trace import TracerProvider
 
+from engagement_shared.http.app import create_app
 from engagement_shared.observability.logging import REDACTED_KEYS, configure_logging
 
 SECRETS = {
@@ -142,3 +144,19 @@ def test_nested_personal_keys_are_redacted(start_logging: Any, capsys: pytest.Ca
     start_logging()
     structlog.get_logger().info("pupil.changed", pupil={"pupil_id": "pupil-1", "first_name": "Janet"})
     assert "Janet" not in capsys.readouterr().out
+
+
+async def test_requests_are_logged_by_route_template_not_path(start_logging: Any) -> None:
+    """Operators see every request, but paths carry pupil ids, so only the route template is logged."""
+    read = start_logging()
+    app = create_app("test", "test")
+
+    @app.get("/v1/pupils/{pupil_id}")
+    async def pupil(pupil_id: str) -> dict:
+        return {}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        await client.get("/v1/pupils/pupil-1234")
+    lines = [line for line in read() if line["event"] == "http.request"]
+    assert lines and lines[-1]["route"] == "/v1/pupils/{pupil_id}" and lines[-1]["status"] == 200
+    assert "pupil-1234" not in json.dumps(lines)

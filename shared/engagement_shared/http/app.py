@@ -6,6 +6,7 @@ themselves the same way.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -37,15 +38,19 @@ def create_app(title: str, description: str, version: str = "1.0.0") -> FastAPI:
     @app.middleware("http")
     async def trace_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         carrier = {k: v for k, v in request.headers.items() if k in ("traceparent", "tracestate")}
+        started = time.perf_counter()
         with span_in(f"HTTP {request.method}", carrier, SpanKind.SERVER, **{"http.request.method": request.method}) as span:
             response = await call_next(request)
             route = request.scope.get("route")
-            if route is not None:
-                span.update_name(f"{request.method} {route.path}")
-                span.set_attribute("http.route", route.path)
+            template = route.path if route is not None else "unmatched"
+            span.update_name(f"{request.method} {template}")
+            span.set_attribute("http.route", template)
             span.set_attribute("http.response.status_code", response.status_code)
             if response.status_code >= 500:
                 span.set_status(Status(StatusCode.ERROR))
+            # The route template, never the path: paths carry pupil ids.
+            log.info("http.request", method=request.method, route=template, status=response.status_code,
+                     ms=round((time.perf_counter() - started) * 1000, 1))
             return response
 
     @app.exception_handler(RequestValidationError)
