@@ -39,3 +39,22 @@ async def test_a_request_that_keeps_losing_gets_503_with_retry_after() -> None:
         response = await client.post("/always")
     assert response.status_code == 503 and response.headers["retry-after"] == "1"
     assert "x-retryable-conflict" not in response.headers
+
+
+async def test_large_or_unsized_bodies_stream_through_unbuffered() -> None:
+    """Video uploads must stay streamed: the retry layer never holds a large body in memory."""
+    app = create_app("test", "test")
+    calls: list[int] = []
+
+    @app.post("/upload")
+    async def upload() -> dict:
+        calls.append(1)
+        raise ConcurrentChange("lost a race")
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        yield b"x" * 1024
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        response = await client.post("/upload", content=chunks())
+    assert response.status_code == 503 and calls == [1]
+    assert "x-retryable-conflict" not in response.headers

@@ -3,7 +3,8 @@
 A transaction that conflicts with another is aborted whole, so repeating the whole request is
 safe and is what the database's own drivers advise. This ASGI middleware keeps the request body,
 and when the app answers with a response marked retryable (a ConcurrentChange), runs it again
-after a short random pause; only the final answer reaches the client.
+after a short random pause; only the final answer reaches the client. Bodies too large to keep
+in memory (or of unknown size) pass straight through, so streamed uploads stay streamed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 RETRYABLE_HEADER = b"x-retryable-conflict"
 ATTEMPTS = 5
+MAX_BUFFERED_BYTES = 8 * 1024 * 1024  # larger or unsized bodies (video uploads) stream through, unretried
 
 
 class RetryConcurrentChanges:
@@ -25,8 +27,10 @@ class RetryConcurrentChanges:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if scope["type"] != "http" or (scope["method"] not in ("GET", "HEAD", "DELETE") and
+                                       (length is None or not length.isdigit() or int(length) > MAX_BUFFERED_BYTES)):
+            await self.app(scope, receive, _without_marker(send))
             return
         body, more = b"", True
         while more:
@@ -48,8 +52,18 @@ class RetryConcurrentChanges:
             if attempt < ATTEMPTS - 1 and any(name == RETRYABLE_HEADER for name, _ in headers):
                 await asyncio.sleep(random.uniform(0.005, 0.02) * 2**attempt)
                 continue
-            if messages:
-                messages[0] = {**start, "headers": [(k, v) for k, v in headers if k != RETRYABLE_HEADER]}
+            deliver = _without_marker(send)
             for message in messages:
-                await send(message)
+                await deliver(message)
             return
+
+
+def _without_marker(send: Send) -> Send:
+    """A ``send`` that drops the internal retry marker from the response headers."""
+
+    async def forward(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [(k, v) for k, v in message.get("headers", []) if k != RETRYABLE_HEADER]}
+        await send(message)
+
+    return forward
