@@ -19,10 +19,10 @@ import time
 from typing import Any
 
 import structlog
+from aiokafka.errors import KafkaError
 from opentelemetry.trace import SpanKind
 from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.asynchronous.database import AsyncDatabase
-from aiokafka.errors import KafkaError
 from pymongo.errors import OperationFailure, PyMongoError
 
 from engagement_shared.events.envelope import utcnow
