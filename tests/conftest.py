@@ -59,6 +59,12 @@ def narrative_config(infra: Endpoints, run_id: str) -> ServiceConfig:
 
 
 @pytest.fixture
+def moderation_config(infra: Endpoints, run_id: str) -> ServiceConfig:
+    """moderation settings for this test."""
+    return service_config(infra, run_id, "moderation")
+
+
+@pytest.fixture
 async def ingest(ingest_config: ServiceConfig) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for observation-ingest running in this process (lifespan included)."""
     app = build_ingest_app(ingest_config)

@@ -1,5 +1,5 @@
-"""moderation: Moderation rounds, blind second judgements, agreement and exemplars across a trust (issue 5).
-
-Today the service runs, verifies tokens and answers its health check, so the deployment,
-compose file and run command have their final shape; its behaviour arrives with its issue.
+"""moderation: moderation rounds across a trust — stratified, reproducible sampling; blind second
+judgements, pseudonymised across schools; agreed judgements sent back to the observation store as
+amendments; agreement (percentage and weighted kappa) and its trend; the exemplar library; CPD
+records; and the report for the central team and governors.
 """

@@ -6,6 +6,9 @@ from engagement_shared.settings import ServiceConfig
 
 SERVICE = "observation-ingest"
 TOPICS = ["directory", "observations"]
+#: Moderation's agreed changes come back to the observation store by event.
+CONSUMER_GROUP = "observation-ingest.moderation"
+CONSUMED_TOPICS = ["moderation"]
 
 
 def load_config() -> ServiceConfig:

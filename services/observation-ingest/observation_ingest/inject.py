@@ -14,7 +14,9 @@ from observation_ingest.adapters.inbound import http_directory, http_observation
 from observation_ingest.adapters.outbound.mongo_repositories import ensure_indexes
 from observation_ingest.adapters.outbound.mongo_unit_of_work import MongoUnitOfWorkFactory
 from engagement_shared.settings import ServiceConfig
-from observation_ingest.config import TOPICS
+from engagement_shared.kafka.subscriber import EventSubscriber
+from observation_ingest.config import CONSUMED_TOPICS, CONSUMER_GROUP, TOPICS
+from observation_ingest.core.moderation_amendments import ModerationAmendments
 from observation_ingest.core.directory_service import DirectoryService
 from observation_ingest.core.intake import ObservationIntake
 from observation_ingest.core.roll_import import RollImport
@@ -48,5 +50,16 @@ async def relay(config: ServiceConfig) -> AsyncIterator[OutboxRelay]:
     client, db = connect(config.mongo)
     try:
         yield OutboxRelay(db, config.kafka, TOPICS)
+    finally:
+        await client.close()
+
+
+@asynccontextmanager
+async def consumer(config: ServiceConfig) -> AsyncIterator[EventSubscriber]:
+    """Moderation's agreed changes, applied to the observation store."""
+    client, db = connect(config.mongo)
+    try:
+        uow = MongoUnitOfWorkFactory(client, db)
+        yield EventSubscriber(config.kafka, CONSUMER_GROUP, CONSUMED_TOPICS, ModerationAmendments(uow, ObservationIntake(uow)).handle)
     finally:
         await client.close()

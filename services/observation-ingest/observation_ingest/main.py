@@ -1,5 +1,6 @@
-"""Entry points of observation-ingest: ``serve`` (HTTP API), ``relay`` (outbox to Kafka) and
-``import-pupils`` (a school's MIS export, sent to the API with a progress bar).
+"""Entry points of observation-ingest: ``serve`` (HTTP API), ``relay`` (outbox to Kafka),
+``consume`` (moderation's agreed changes) and ``import-pupils`` (a school's MIS export, sent to
+the API with a progress bar).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 from engagement_shared.runtime import service_main
 from observation_ingest.adapters.inbound.import_cli import import_file
 from observation_ingest.config import SERVICE, load_config
-from observation_ingest.inject import build_app, relay
+from observation_ingest.inject import build_app, consumer, relay
 
 
 def import_pupils(argv: list[str]) -> None:
@@ -31,4 +32,4 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["import-pupils"]:
         import_pupils(argv[1:])
-    service_main(SERVICE, __doc__ or "", load_config(), build_app, {"relay": relay}, argv)
+    service_main(SERVICE, __doc__ or "", load_config(), build_app, {"relay": relay, "consume": consumer}, argv)

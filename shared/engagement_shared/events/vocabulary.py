@@ -6,6 +6,9 @@ choose (descriptor scale, prompt hierarchy, settings) lives in trust configurati
 
 from enum import StrEnum
 
+#: The "how established" descriptors a trust starts with, least to most; words, never numbers.
+DEFAULT_DESCRIPTOR_SCALE = ("emerging", "developing", "established", "secure", "generalised")
+
 
 class Area(StrEnum):
     """The five areas of engagement; interrelated and not hierarchical."""

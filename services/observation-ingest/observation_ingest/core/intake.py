@@ -185,16 +185,20 @@ class ObservationIntake:
     async def amend(self, by: Principal, observation_id: str, amendment: ObservationAmendment) -> StoredObservation:
         """Correct an observation: its observer, or the school's SENCO or the trust admin."""
         async with self._uow() as uow:
-            stored, outcome_ids = await self._changeable(by, uow, observation_id)
-            updated = amended(stored, amendment, by)
-            content = ObservationContent.model_validate(updated.observation.model_dump(include=set(ObservationContent.model_fields)))
-            (await uow.configs.get(stored.trust_id)).check(content)
-            check_timing(content)
-            for i, outcome_id in enumerate(content.ehc_outcome_ids):
-                if outcome_id not in outcome_ids:
-                    raise Invalid("is not an EHC outcome of this pupil", field=f"changes.ehc_outcome_ids.{i}")
-            await uow.observations.replace(updated)
-            uow.emit(_recorded_event(updated, ObservationAmended, amendment.reason))
+            return await self.amend_in(uow, by, observation_id, amendment)
+
+    async def amend_in(self, uow: UnitOfWork, by: Principal, observation_id: str, amendment: ObservationAmendment) -> StoredObservation:
+        """An amendment within a transaction the caller owns (e.g. with the event that asked for it)."""
+        stored, outcome_ids = await self._changeable(by, uow, observation_id)
+        updated = amended(stored, amendment, by)
+        content = ObservationContent.model_validate(updated.observation.model_dump(include=set(ObservationContent.model_fields)))
+        (await uow.configs.get(stored.trust_id)).check(content)
+        check_timing(content)
+        for i, outcome_id in enumerate(content.ehc_outcome_ids):
+            if outcome_id not in outcome_ids:
+                raise Invalid("is not an EHC outcome of this pupil", field=f"changes.ehc_outcome_ids.{i}")
+        await uow.observations.replace(updated)
+        uow.emit(_recorded_event(updated, ObservationAmended, amendment.reason))
         return updated
 
     async def withdraw(self, by: Principal, observation_id: str, withdrawal: Withdrawal) -> StoredObservation:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engagement_shared.errors import Invalid
 from engagement_shared.events.observations import ObservationContent
+from engagement_shared.events.vocabulary import DEFAULT_DESCRIPTOR_SCALE
 
 Vocabulary = list[str]
 
@@ -26,7 +27,7 @@ class TrustConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     descriptor_scale: Vocabulary = Field(
-        default_factory=lambda: ["emerging", "developing", "established", "secure", "generalised"],
+        default_factory=lambda: list(DEFAULT_DESCRIPTOR_SCALE),
         min_length=2, max_length=12, description="How established an area is, least to most. Words, not numbers.")
     prompt_hierarchy: Vocabulary = Field(
         default_factory=lambda: ["fully_supported", "physical_prompt", "modelled", "gestural", "verbal", "independent"],

@@ -63,6 +63,7 @@ class UnitOfWork(Protocol):
     configs: TrustConfigRepository
 
     def emit(self, *events: Event) -> None: ...
+    async def claim(self, events: Sequence[Event]) -> list[Event]: ...
 
 
 class UnitOfWorkFactory(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from pymongo import AsyncMongoClient
@@ -10,6 +10,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from engagement_shared.events.envelope import Event
+from engagement_shared.mongo.idempotency import claim_new_events
 from engagement_shared.mongo.unit_of_work import unit_of_work
 from observation_ingest.adapters.outbound.mongo_repositories import MongoDirectory, MongoObservations, MongoTrustConfigs
 
@@ -21,6 +22,8 @@ class MongoUnitOfWork:
         self.directory = MongoDirectory(db, session)
         self.observations = MongoObservations(db, session)
         self.configs = MongoTrustConfigs(db, session)
+        self._db = db
+        self._session = session
         self._emit = emit
 
     def emit(self, *events: Event) -> None:
@@ -28,6 +31,12 @@ class MongoUnitOfWork:
         if self._emit is None:
             raise RuntimeError("events can only be emitted inside a transaction")
         self._emit(*events)
+
+    async def claim(self, events: Sequence[Event]) -> list[Event]:
+        """The events not applied before, recorded as applied in this transaction."""
+        if self._session is None:
+            raise RuntimeError("events can only be claimed inside a transaction")
+        return await claim_new_events(self._db, self._session, events)
 
 
 class MongoUnitOfWorkFactory:
