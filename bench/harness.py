@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -47,12 +46,12 @@ class BenchPlatform(Spine):
         Used for the diagnostic ingest figure with the relay frozen: the API then has the
         MongoDB server to itself, which shows how much the relay's work slows intake down.
         """
-        pid = self.processes[name].process.pid  # type: ignore[union-attr]
-        os.kill(pid, signal.SIGSTOP)
+        process = self.processes[name]
+        process.freeze()
         try:
             yield
         finally:
-            os.kill(pid, signal.SIGCONT)
+            process.thaw()
 
     def pids(self) -> dict[str, int]:
         """The services' and the infrastructure servers' process ids."""

@@ -1,5 +1,7 @@
 """The spine as real processes: local infrastructure, observation-ingest (serve, relay) and
-narrative-builder (consume), each with its own database and a topic prefix of its own.
+narrative-builder (consume), each with its own database and a topic prefix of its own; with
+``moderation=True`` also moderation (serve, consume, relay) and observation-ingest's consumer of
+moderation's agreed changes.
 
 System tests break it on purpose (kill -9, a broker restart); the benchmarks measure it.
 """
@@ -22,8 +24,10 @@ class Spine:
     prefix: str = field(default_factory=lambda: f"s{uuid.uuid4().hex[:8]}.")
     infra: LocalInfrastructure = field(init=False)
     endpoints: Endpoints = field(init=False)
+    moderation: bool = False
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     api: str = ""
+    moderation_api: str = ""
 
     @property
     def ingest_db(self) -> str:
@@ -34,6 +38,11 @@ class Spine:
     def narrative_db(self) -> str:
         """narrative-builder's database (pupil_progress, projected_observations)."""
         return f"narrative_builder_{self.prefix.strip('.')}"
+
+    @property
+    def moderation_db(self) -> str:
+        """moderation's database (candidates, rounds, items, outbox)."""
+        return f"moderation_{self.prefix.strip('.')}"
 
     @property
     def logs(self) -> Path:
@@ -51,7 +60,7 @@ class Spine:
     def __enter__(self) -> Spine:
         self.infra = LocalInfrastructure(self.root / "infra")
         self.endpoints = self.infra.start()
-        (port,) = free_ports(1)
+        port, moderation_port = free_ports(2)
         self.api = f"http://127.0.0.1:{port}"
         ingest, narrative = self._env(self.ingest_db, port), self._env(self.narrative_db)
         self.processes = {
@@ -59,6 +68,16 @@ class Spine:
             "relay": ServiceProcess("relay", ["observation-ingest", "relay"], ingest, self.logs),
             "consumer": ServiceProcess("consumer", ["narrative-builder", "consume"], narrative, self.logs),
         }
+        if self.moderation:
+            self.moderation_api = f"http://127.0.0.1:{moderation_port}"
+            moderation = self._env(self.moderation_db, moderation_port)
+            self.processes |= {
+                "ingest-consumer": ServiceProcess("ingest-consumer", ["observation-ingest", "consume"], ingest, self.logs),
+                "moderation-api": ServiceProcess("moderation-api", ["moderation", "serve"], moderation, self.logs,
+                                                 f"{self.moderation_api}/health"),
+                "moderation-consumer": ServiceProcess("moderation-consumer", ["moderation", "consume"], moderation, self.logs),
+                "moderation-relay": ServiceProcess("moderation-relay", ["moderation", "relay"], moderation, self.logs),
+            }
         try:
             for process in self.processes.values():
                 process.start()

@@ -12,10 +12,20 @@ import pytest
 from tests.support.spine import Spine
 
 
+def _spine(root: Path, moderation: bool) -> Iterator[Spine]:
+    if os.environ.get("INFRA_MODE", "local") != "local":
+        pytest.skip("restarting the broker needs the local stand-ins")
+    with Spine(root, moderation=moderation) as spine:
+        yield spine
+
+
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[Spine]:
     """Local infrastructure plus observation-ingest (serve, relay) and narrative-builder (consume)."""
-    if os.environ.get("INFRA_MODE", "local") != "local":
-        pytest.skip("restarting the broker needs the local stand-ins")
-    with Spine(tmp_path) as spine:
-        yield spine
+    yield from _spine(tmp_path, moderation=False)
+
+
+@pytest.fixture
+def platform_with_moderation(tmp_path: Path) -> Iterator[Spine]:
+    """The platform plus moderation (serve, consume, relay) and observation-ingest's consumer of its agreed changes."""
+    yield from _spine(tmp_path, moderation=True)

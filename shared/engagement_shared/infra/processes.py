@@ -62,6 +62,17 @@ class ServiceProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
+    def freeze(self) -> None:
+        """SIGSTOP: the process holds still wherever it is, as on a stalled machine, until ``thaw``
+        (or a SIGKILL, which ends it without its ever running again)."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT: a frozen process carries on from where it stood."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGCONT)
+
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it lingers."""
         if self.process is not None and self.process.poll() is None:
