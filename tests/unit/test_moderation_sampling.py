@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 
 from moderation.core.assignment import Moderator, assign
-from moderation.core.sampling import Candidate, allocate, select, strata_counts
+from moderation.core.sampling import Candidate, allocate, consented, consented_strata, select, strata_counts
 
 AREAS = ["exploration", "realisation", "anticipation", "persistence", "initiation"]
 
@@ -58,6 +58,17 @@ def test_allocation_covers_small_strata_and_never_exceeds_what_exists() -> None:
     assert allocation["b"] >= 1 and allocation["c"] == 1 and sum(allocation.values()) == 20
     assert allocate({"a": 2, "b": 1}, 10) == {"a": 2, "b": 1}
     assert sum(allocate({"a": 5, "b": 5, "c": 5}, 2).values()) == 2  # fewer items than strata
+
+
+async def test_pupils_without_consent_are_neither_counted_nor_drawn() -> None:
+    items = population()
+    consenting = {f"pupil-{n}" for n in range(0, 300, 2)}
+    counts = Counter((c.stratum(["school", "area"]), c.pupil_id) for c in items)
+    available = consented_strata(counts, consenting)
+    assert available == strata_counts([c for c in items if c.pupil_id in consenting], ["school", "area"])
+    assert consented_strata(counts, None) == strata_counts(items, ["school", "area"])
+    drawn = await select(consented(stream(items), consenting), allocate(available, 60), 3, ["school", "area"])
+    assert len(drawn) == 60 and all(c.pupil_id in consenting for c in drawn)
 
 
 def test_cross_school_assignment_never_gives_a_moderator_their_own_school() -> None:

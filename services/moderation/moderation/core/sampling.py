@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -108,6 +108,23 @@ async def select(candidates: AsyncIterable[Candidate], allocation: Mapping[str, 
 def _negated(rank: bytes) -> bytes:
     """Invert a rank so Python's min-heap keeps the lowest ranks at hand for eviction."""
     return bytes(255 - b for b in rank)
+
+
+def consented_strata(counts: Mapping[tuple[str, str], int], consenting: Container[str] | None) -> dict[str, int]:
+    """Candidates per stratum from counts per (stratum, pupil), leaving out pupils without the
+    consent the round needs (``consenting`` is None when it needs none)."""
+    available: dict[str, int] = {}
+    for (stratum, pupil), n in counts.items():
+        if consenting is None or pupil in consenting:
+            available[stratum] = available.get(stratum, 0) + n
+    return available
+
+
+async def consented(candidates: AsyncIterable[Candidate], consenting: Container[str] | None) -> AsyncIterator[Candidate]:
+    """The candidates whose pupil has the consent the round needs (all of them when it needs none)."""
+    async for candidate in candidates:
+        if consenting is None or candidate.pupil_id in consenting:
+            yield candidate
 
 
 def strata_counts(candidates: Iterable[Candidate], strata_by: Sequence[StratumDimension]) -> dict[str, int]:

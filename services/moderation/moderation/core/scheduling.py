@@ -16,7 +16,7 @@ from moderation.core import access
 from moderation.core.assignment import assign
 from moderation.core.candidates import PURPOSE_OF_SCOPE, StoredCandidate
 from moderation.core.rounds import TRUST_WIDE_SCHOOL, Item, Round, RoundRequest
-from moderation.core.sampling import SamplingPlan, allocate, select
+from moderation.core.sampling import SamplingPlan, allocate, consented, consented_strata, select
 from moderation.ports.store import CandidateFilter, ModerationStore
 
 PRODUCER = "moderation"
@@ -32,13 +32,16 @@ class RoundScheduler:
         """Draw, assign and record a round; refuse one that could not be moderated."""
         access.require_schedule(by, by.trust_id, request.scope, request.school_id)
         seed = request.seed if request.seed is not None else secrets.randbelow(2**62)
-        where = await self._filter(by.trust_id, request)
-        available = await self._store.strata_counts(where, request.strata_by)
-        population = await self._store.count_candidates(where.model_copy(update={"pupil_ids": None}))
+        where = _filter(by.trust_id, request)
+        purpose = PURPOSE_OF_SCOPE.get(request.scope)
+        consenting = await self._store.consenting_pupils(by.trust_id, purpose) if purpose else None
+        counts = await self._store.strata_counts_by_pupil(where, request.strata_by)
+        population = sum(counts.values())
+        available = consented_strata(counts, consenting)
         if not available:
             raise Invalid("no observations in this window can be moderated (check the dates, schools and consent)", field="observed_from")
         allocation = allocate(available, request.sample_size)
-        chosen = await select(self._store.stream_candidates(where), allocation, seed, request.strata_by)
+        chosen = await select(consented(self._store.stream_candidates(where), consenting), allocation, seed, request.strata_by)
         assigned, unassignable = assign(chosen, request.moderators, cross_school=request.scope == "cross_school")
         if unassignable:
             raise Invalid(f"{unassignable} sampled observations have no eligible moderator: a moderator may not judge their own "
@@ -58,12 +61,11 @@ class RoundScheduler:
                                    moderator_ids=[m.staff_id for m in request.moderators], sample_size=len(items), seed=seed)))
         return round_
 
-    async def _filter(self, trust_id: str, request: RoundRequest) -> CandidateFilter:
-        purpose = PURPOSE_OF_SCOPE.get(request.scope)
-        schools = [request.school_id] if request.scope == "internal" else request.school_ids
-        return CandidateFilter(trust_id=trust_id, school_ids=schools or None, observed_from=request.observed_from.isoformat(),
-                               observed_to=request.observed_to.isoformat(),
-                               pupil_ids=sorted(await self._store.consenting_pupils(trust_id, purpose)) if purpose else None)
+
+def _filter(trust_id: str, request: RoundRequest) -> CandidateFilter:
+    schools = [request.school_id] if request.scope == "internal" else request.school_ids
+    return CandidateFilter(trust_id=trust_id, school_ids=schools or None, observed_from=request.observed_from.isoformat(),
+                           observed_to=request.observed_to.isoformat())
 
 
 def _item(round_: Round, candidate: StoredCandidate, moderator_id: str, moderator_school: str | None) -> Item:

@@ -20,13 +20,17 @@ if TYPE_CHECKING:
 
 
 class CandidateFilter(BaseModel):
-    """Which observations a round may sample: trust, schools, days, and (when consent is needed) pupils."""
+    """Which observations a round may sample: trust, schools and days.
+
+    Consent is not part of it: a trust's consenting pupils run to thousands, and a list that long
+    in a query is slow on some servers (a linear scan per document on the local one), so the core
+    applies consent to what the store returns.
+    """
 
     trust_id: str
     school_ids: list[str] | None
     observed_from: str
     observed_to: str
-    pupil_ids: list[str] | None
 
 
 class ModerationStore(Protocol):
@@ -42,8 +46,7 @@ class ModerationStore(Protocol):
     async def save_consents(self, consents: Sequence[Consent]) -> None: ...
     async def consenting_pupils(self, trust_id: str, purpose: str) -> set[str]: ...
 
-    async def strata_counts(self, where: CandidateFilter, strata_by: Sequence[StratumDimension]) -> dict[str, int]: ...
-    async def count_candidates(self, where: CandidateFilter) -> int: ...
+    async def strata_counts_by_pupil(self, where: CandidateFilter, strata_by: Sequence[StratumDimension]) -> dict[tuple[str, str], int]: ...
     def stream_candidates(self, where: CandidateFilter) -> AsyncIterator[Candidate]: ...
 
     async def add_round(self, round_: Round, items: Sequence[Item]) -> None: ...

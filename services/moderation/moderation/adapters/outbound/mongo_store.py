@@ -43,8 +43,6 @@ def _match(where: CandidateFilter) -> dict[str, Any]:
                              "observed_on": {"$gte": where.observed_from, "$lte": where.observed_to}}
     if where.school_ids is not None:
         match["school_id"] = {"$in": where.school_ids}
-    if where.pupil_ids is not None:
-        match["pupil_id"] = {"$in": where.pupil_ids}
     return match
 
 
@@ -107,15 +105,11 @@ class MongoModerationStore:
             cursor = self._db[CONSENTS].find({"trust_id": trust_id, "purpose": purpose, "granted": True}, {"pupil_id": 1}, session=self._s)
             return {d["pupil_id"] async for d in cursor}
 
-    async def strata_counts(self, where: CandidateFilter, strata_by: Sequence[StratumDimension]) -> dict[str, int]:
-        group = {"$group": {"_id": {d: f"${FIELD_OF[d]}" for d in strata_by}, "n": {"$sum": 1}}}
+    async def strata_counts_by_pupil(self, where: CandidateFilter, strata_by: Sequence[StratumDimension]) -> dict[tuple[str, str], int]:
+        group = {"$group": {"_id": {**{d: f"${FIELD_OF[d]}" for d in strata_by}, "pupil": "$pupil_id"}, "n": {"$sum": 1}}}
         with db_span("aggregate", CANDIDATES):
             cursor = await self._db[CANDIDATES].aggregate([{"$match": _match(where)}, group], session=self._s)
-            return {"|".join(f"{d}={row['_id'][d]}" for d in strata_by): row["n"] async for row in cursor}
-
-    async def count_candidates(self, where: CandidateFilter) -> int:
-        with db_span("count", CANDIDATES):
-            return await self._db[CANDIDATES].count_documents(_match(where), session=self._s)
+            return {("|".join(f"{d}={row['_id'][d]}" for d in strata_by), row["_id"]["pupil"]): row["n"] async for row in cursor}
 
     async def stream_candidates(self, where: CandidateFilter) -> AsyncIterator[Candidate]:
         fields = {"school_id": 1, "pupil_id": 1, "observer_id": 1, "area": 1, "descriptor": 1}
