@@ -20,7 +20,6 @@ from typing import Any
 
 HERE = Path(__file__).parent
 README = HERE.parent / "README.md"
-START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
 @dataclass
@@ -31,6 +30,7 @@ class Comparison:
     name: str
     unit_count: int
     target: float | None
+    unit: str = "obs/s"
     ours_seconds: list[float] = field(default_factory=list)
     raw_seconds: list[float] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -80,47 +80,51 @@ def environment() -> dict[str, Any]:
             "system": f"{platform.system()} {platform.release()}", "git_commit": commit or None}
 
 
-def markdown(comparisons: list[Comparison], facts: dict[str, Any], env: dict[str, Any]) -> str:
-    """The README-ready table."""
+SPINE_FOOTNOTE = ("Raw ingest = `insert_many` of the same bodies, same batch size and concurrency, same MongoDB server; "
+                  "raw end to end = aiokafka produce + consumer-group consume (manual commits) of the same events to a "
+                  "fresh 6-partition topic. The diagnostic row repeats our ingest with the relay process frozen (SIGSTOP), "
+                  "i.e. the API alone on the MongoDB server. Produced by `python -m bench`.")
+
+
+def markdown(comparisons: list[Comparison], facts: dict[str, Any], env: dict[str, Any], footnote: str = SPINE_FOOTNOTE) -> str:
+    """The README-ready table, with what the baselines were in ``footnote``."""
     memory: dict[str, dict[str, float]] = facts["memory_mib"]
     lines = ["| metric | ours | raw | ratio | target | met? |", "|---|---:|---:|---:|---:|:---:|"]
     for c in comparisons:
         target = "–" if c.target is None else f"≥ {c.target:g}"
         met = "–" if c.met is None else "yes" if c.met else "no"
-        lines.append(f"| {c.name} (obs/s, N={c.unit_count:,}) | {c.ours_rate:,.0f} | {c.raw_rate:,.0f} | {c.ratio:.2f} | {target} | {met} |")
+        lines.append(f"| {c.name} ({c.unit}, N={c.unit_count:,}) | {c.ours_rate:,.0f} | {c.raw_rate:,.0f} | {c.ratio:.2f} | {target} | {met} |")
     for name, values in memory.items():
         lines.append(f"| peak memory, {name} (VmHWM MiB) | {values.get('VmHWM', float('nan')):.0f} | – | – | – | – |")
     reps = max((len(c.ours_seconds) for c in comparisons), default=0)
     lines += ["", f"Medians of {reps} interleaved repetitions (ratio = median of paired ours/raw ratios); "
-              f"{env['date']}, Python {env['python']}, {env['cpu_count']} CPUs, commit {env['git_commit']}. "
-              "Raw ingest = `insert_many` of the same bodies, same batch size and concurrency, same MongoDB server; "
-              "raw end to end = aiokafka produce + consumer-group consume (manual commits) of the same events to a "
-              "fresh 6-partition topic. The diagnostic row repeats our ingest with the relay process frozen (SIGSTOP), "
-              "i.e. the API alone on the MongoDB server. Produced by `python -m bench`."]
+              f"{env['date']}, Python {env['python']}, {env['cpu_count']} CPUs, commit {env['git_commit']}. " + footnote]
     if facts.get("server_errors_resent"):
         lines.append(f"\n**{facts['server_errors_resent']} batch(es) got an HTTP 5xx and were re-sent** "
                      f"(first: `{facts['server_error_samples'][0][:120]}`).")
     return "\n".join(lines) + "\n"
 
 
-def write(comparisons: list[Comparison], facts: dict[str, Any], settings: dict[str, Any], out: Path = HERE) -> str:
-    """Write results.json and results.md (by default next to this module); return the Markdown table."""
+def write(comparisons: list[Comparison], facts: dict[str, Any], settings: dict[str, Any], out: Path = HERE,
+          stem: str = "results", footnote: str = SPINE_FOOTNOTE) -> str:
+    """Write ``<stem>.json`` and ``<stem>.md`` (by default next to this module); return the Markdown table."""
     env = environment()
-    table = markdown(comparisons, facts, env)
+    table = markdown(comparisons, facts, env, footnote)
     data = {"environment": env, "settings": settings, **facts,
             **{c.key: c.as_dict() for c in comparisons}}
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(data, indent=2) + "\n")
-    (out / "results.md").write_text(table)
+    (out / f"{stem}.json").write_text(json.dumps(data, indent=2) + "\n")
+    (out / f"{stem}.md").write_text(table)
     print(table, file=sys.stdout)
     return table
 
 
-def update_readme(table: str, readme: Path = README) -> bool:
-    """Put the table between the README's ``bench:start``/``bench:end`` markers; False if they are missing."""
+def update_readme(table: str, readme: Path = README, marker: str = "bench") -> bool:
+    """Put the table between the README's ``<marker>:start``/``<marker>:end`` comments; False if they are missing."""
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     text = readme.read_text()
-    if START not in text or END not in text:
+    if start not in text or end not in text:
         return False
-    head, rest = text.split(START, 1)
-    readme.write_text(f"{head}{START}\n{table}{END}{rest.split(END, 1)[1]}")
+    head, rest = text.split(start, 1)
+    readme.write_text(f"{head}{start}\n{table}{end}{rest.split(end, 1)[1]}")
     return True

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.core.agreement import JudgementCount, agreement, breakdown, contingency, disagreement_hotspots, kappa_from_table
+from moderation.core.agreement import (ItemGroup, JudgementCount, agreement, breakdown, contingency, disagreement_hotspots, judgement_counts,
+                                       kappa_from_table)
 
 # Altman, D. G. (1991) Practical Statistics for Medical Research, Chapman & Hall, Table 14.3:
 # two radiologists grading 85 xeromammograms as normal / benign / suspected cancer / cancer.
@@ -70,3 +71,15 @@ def test_hotspots_put_the_least_agreement_first() -> None:
     assert {(h.dimension, h.group) for h in hotspots[:2]} == {("school_id", "s2"), ("original", "developing")}
     assert (hotspots[2].dimension, hotspots[2].group) == ("area", "exploration")
     assert all(h.exact_agreement_percent < 100 for h in hotspots)
+
+
+def test_grouped_items_give_the_same_pairs_as_one_by_one() -> None:
+    groups = [ItemGroup("r1", "s1", "agreed", True, ("exploration",), (("exploration", "emerging", "developing"),), 3),
+              ItemGroup("r1", "s1", "judged", False, ("exploration",), (("exploration", "emerging", "developing"),), 2),
+              ItemGroup("r1", "s2", "awaiting_judgement", None, ("initiation",), (), 4),
+              ItemGroup("r2", "s1", "agreed", False, ("realisation", "persistence"),
+                        (("realisation", "secure", "secure"), ("persistence", "emerging", "emerging")), 1)]
+    counts = sorted(judgement_counts(groups), key=lambda c: (c.round_id, c.area))
+    assert counts == [JudgementCount("r1", "exploration", "s1", "emerging", "developing", 5),
+                      JudgementCount("r2", "persistence", "s1", "emerging", "emerging", 1),
+                      JudgementCount("r2", "realisation", "s1", "secure", "secure", 1)]

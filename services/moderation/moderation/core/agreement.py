@@ -37,6 +37,31 @@ class JudgementCount:
     count: int = 1
 
 
+@dataclass(frozen=True)
+class ItemGroup:
+    """Items alike in everything the figures need: round, school, progress, the areas sampled and
+    the (area, original, moderated) pairs judged — so one pass of the database over a trust's
+    whole history yields both coverage and agreement, however many items there are."""
+
+    round_id: str
+    school_id: str
+    status: str
+    differs_from_original: bool | None
+    areas: tuple[str, ...]
+    pairs: tuple[tuple[str, str, str], ...]
+    count: int
+
+
+def judgement_counts(groups: Iterable[ItemGroup]) -> list[JudgementCount]:
+    """The judgement pairs of the grouped items, merged per round, area, school and descriptors."""
+    merged: dict[tuple[str, str, str, str, str], int] = {}
+    for g in groups:
+        for area, original, moderated in g.pairs:
+            key = (g.round_id, area, g.school_id, original, moderated)
+            merged[key] = merged.get(key, 0) + g.count
+    return [JudgementCount(*key, count=n) for key, n in merged.items()]
+
+
 class Agreement(BaseModel):
     """How far two sets of judgements agree; ``kappa`` is None when chance agreement is total."""
 

@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from engagement_shared.auth.principal import Principal
 from engagement_shared.errors import Forbidden
 from moderation.core import access
-from moderation.core.agreement import Agreement, GroupAgreement, agreement, breakdown, contingency, disagreement_hotspots
+from moderation.core.agreement import (Agreement, GroupAgreement, ItemGroup, JudgementCount, agreement, breakdown, contingency,
+                                       disagreement_hotspots, judgement_counts)
 from moderation.core.rounds import Round
 from moderation.ports.store import ModerationStore
 
@@ -64,6 +65,21 @@ class CpdEntry(BaseModel):
     last_judged_at: datetime | None
 
 
+def _agreement_of(round_: Round, counts: list[JudgementCount]) -> RoundAgreement:
+    scale = round_.request.descriptor_scale
+    return RoundAgreement(round_id=round_.round_id, title=round_.request.title, scheduled_at=round_.scheduled_at,
+                          overall=agreement(contingency(counts, scale)), by_area=breakdown(counts, scale, "area"),
+                          by_school=breakdown(counts, scale, "school_id"), by_descriptor=breakdown(counts, scale, "original"))
+
+
+def _coverage(rounds: list[Round], groups: list[ItemGroup]) -> Coverage:
+    return Coverage(rounds=len(rounds), cross_school_rounds=sum(r.request.scope == "cross_school" for r in rounds),
+                    items_sampled=sum(g.count for g in groups), items_judged=sum(g.count for g in groups if g.status != "awaiting_judgement"),
+                    items_agreed=sum(g.count for g in groups if g.status == "agreed"),
+                    judgements_changed=sum(g.count for g in groups if g.differs_from_original),
+                    schools_covered=len({g.school_id for g in groups}), areas_covered=sorted({a for g in groups for a in g.areas}))
+
+
 class Reporting:
     """Read-only figures over rounds and their judgements."""
 
@@ -73,26 +89,21 @@ class Reporting:
     async def round_agreement(self, by: Principal, round_id: str) -> RoundAgreement:
         """Agreement of one round, for its lead."""
         round_ = access.require_lead(by, await self._store.round(round_id), round_id)
-        return await self._agreement_of(round_)
-
-    async def _agreement_of(self, round_: Round) -> RoundAgreement:
-        counts = await self._store.judgement_counts(round_.trust_id, [round_.round_id])
-        scale = round_.request.descriptor_scale
-        return RoundAgreement(round_id=round_.round_id, title=round_.request.title, scheduled_at=round_.scheduled_at,
-                              overall=agreement(contingency(counts, scale)), by_area=breakdown(counts, scale, "area"),
-                              by_school=breakdown(counts, scale, "school_id"), by_descriptor=breakdown(counts, scale, "original"))
+        return _agreement_of(round_, judgement_counts(await self._store.item_groups(round_.trust_id, [round_id])))
 
     async def report(self, by: Principal) -> ModerationReport:
-        """The trust's moderation report; aggregate only."""
+        """The trust's moderation report; aggregate only, from one pass over the trust's items."""
         access.require_central(by)
         rounds = sorted(await self._store.rounds(by.trust_id), key=lambda r: r.scheduled_at)
-        totals = await self._store.item_totals(by.trust_id)
-        trend = [await self._agreement_of(r) for r in rounds]
-        counts = await self._store.judgement_counts(by.trust_id, None)
+        groups = await self._store.item_groups(by.trust_id, None)
+        counts = judgement_counts(groups)
+        of_round: dict[str, list[JudgementCount]] = {}
+        for c in counts:
+            of_round.setdefault(c.round_id, []).append(c)
         scale = rounds[-1].request.descriptor_scale if rounds else []
         return ModerationReport(
-            coverage=Coverage(rounds=len(rounds), cross_school_rounds=sum(r.request.scope == "cross_school" for r in rounds), **totals),
-            trend=trend, disagreement_concentrates=disagreement_hotspots(counts, scale)[:10],
+            coverage=_coverage(rounds, groups), trend=[_agreement_of(r, of_round.get(r.round_id, [])) for r in rounds],
+            disagreement_concentrates=disagreement_hotspots(counts, scale)[:10],
             actions={r.round_id: [a.text for a in r.actions] for r in rounds if r.actions})
 
     async def cpd(self, by: Principal, staff_id: str) -> list[CpdEntry]:

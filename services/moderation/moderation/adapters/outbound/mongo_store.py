@@ -2,7 +2,8 @@
 
 Candidates are written for every observation in the trust, so that collection has no secondary
 index (each one about doubles an insert on the local database); sampling reads it in one pass
-grouped by stratum, then once more for the chosen items. Items and rounds are few and indexed.
+grouped by stratum, then once more for the chosen items. Items are read for the figures in one
+grouped pass; rounds are few and indexed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from engagement_shared.events.envelope import Event
 from engagement_shared.mongo.idempotency import claim_new_events
 from engagement_shared.mongo.unit_of_work import unit_of_work
 from engagement_shared.observability.tracing import db_span
-from moderation.core.agreement import JudgementCount
+from moderation.core.agreement import ItemGroup
 from moderation.core.candidates import Consent, StoredCandidate
 from moderation.core.exemplars import Exemplar
 from moderation.core.rounds import Item, Round
@@ -51,7 +52,7 @@ def _without_storage_fields(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in ("_id", "pairs")}
 
 
-def _item_doc(item: Item) -> dict[str, Any]:
+def item_document(item: Item) -> dict[str, Any]:
     """An item plus its (original, moderated) pairs, flattened for the agreement aggregation."""
     doc: dict[str, Any] = {"_id": item.item_id, **item.model_dump(mode="python")}
     if item.blind is not None:
@@ -122,7 +123,7 @@ class MongoModerationStore:
             await self._db[ROUNDS].insert_one(self._round_doc(round_), session=self._s)
         with db_span("insert", ITEMS, **{"db.batch.size": len(items)}):
             if items:
-                await self._db[ITEMS].insert_many([_item_doc(i) for i in items], session=self._s)
+                await self._db[ITEMS].insert_many([item_document(i) for i in items], session=self._s)
 
     async def save_round(self, round_: Round) -> None:
         await self._db[ROUNDS].replace_one({"_id": round_.round_id}, self._round_doc(round_), session=self._s)
@@ -145,7 +146,7 @@ class MongoModerationStore:
 
     async def save_item(self, item: Item) -> None:
         with db_span("replace", ITEMS):
-            await self._db[ITEMS].replace_one({"_id": item.item_id}, _item_doc(item), session=self._s)
+            await self._db[ITEMS].replace_one({"_id": item.item_id}, item_document(item), session=self._s)
 
     async def _items(self, query: dict[str, Any]) -> list[Item]:
         with db_span("find", ITEMS):
@@ -160,32 +161,16 @@ class MongoModerationStore:
     async def items_awaiting_judgement_before(self, deadline: datetime) -> list[Item]:
         return await self._items({"status": "awaiting_judgement", "deadline": {"$lte": deadline}})
 
-    async def item_totals(self, trust_id: str) -> dict[str, Any]:
-        items = self._db[ITEMS].find({"trust_id": trust_id}, {"status": 1, "differs_from_original": 1, "school_id": 1, "original.area": 1},
-                                     session=self._s)
-        totals = {"items_sampled": 0, "items_judged": 0, "items_agreed": 0, "judgements_changed": 0}
-        schools: set[str] = set()
-        areas: set[str] = set()
-        async for d in items:
-            totals["items_sampled"] += 1
-            totals["items_judged"] += d["status"] != "awaiting_judgement"
-            totals["items_agreed"] += d["status"] == "agreed"
-            totals["judgements_changed"] += bool(d.get("differs_from_original"))
-            schools.add(d["school_id"])
-            areas.update(a["area"] for a in d.get("original", []))
-        return {**totals, "schools_covered": len(schools), "areas_covered": sorted(areas)}
-
-    async def judgement_counts(self, trust_id: str, round_ids: Sequence[str] | None) -> list[JudgementCount]:
-        match: dict[str, Any] = {"trust_id": trust_id, "pairs": {"$exists": True}}
+    async def item_groups(self, trust_id: str, round_ids: Sequence[str] | None) -> list[ItemGroup]:
+        match: dict[str, Any] = {"trust_id": trust_id}
         if round_ids is not None:
             match["round_id"] = {"$in": list(round_ids)}
-        pipeline = [{"$match": match}, {"$unwind": "$pairs"},
-                    {"$group": {"_id": {"r": "$round_id", "a": "$pairs.area", "s": "$school_id", "o": "$pairs.original", "m": "$pairs.moderated"},
-                                "n": {"$sum": 1}}}]
+        key = {"r": "$round_id", "s": "$school_id", "st": "$status", "d": "$differs_from_original", "a": "$original.area", "p": "$pairs"}
         with db_span("aggregate", ITEMS):
-            cursor = await self._db[ITEMS].aggregate(pipeline, session=self._s)
-            return [JudgementCount(round_id=r["_id"]["r"], area=r["_id"]["a"], school_id=r["_id"]["s"], original=r["_id"]["o"],
-                                   moderated=r["_id"]["m"], count=r["n"]) async for r in cursor]
+            cursor = await self._db[ITEMS].aggregate([{"$match": match}, {"$group": {"_id": key, "n": {"$sum": 1}}}], session=self._s)
+            return [ItemGroup(round_id=g["r"], school_id=g["s"], status=g["st"], differs_from_original=g.get("d"), areas=tuple(g.get("a") or ()),
+                              pairs=tuple((p["area"], p["original"], p["moderated"]) for p in g.get("p") or ()), count=row["n"])
+                    async for row in cursor for g in (row["_id"],)]
 
     async def save_exemplar(self, exemplar: Exemplar, pupil_id: str) -> None:
         doc = {"_id": exemplar.exemplar_id, **exemplar.model_dump(mode="python"), "pupil_id": pupil_id,
