@@ -80,3 +80,17 @@ def db_span(operation: str, collection: str, **attributes: object) -> Iterator[S
         attributes={"db.system": "mongodb", "db.operation.name": operation, "db.collection.name": collection, **attributes},  # type: ignore[dict-item]
     ) as span:
         yield span
+
+
+@contextmanager
+def s3_span(operation: str, bucket: str, **attributes: object) -> Iterator[Span]:
+    """A client span around an S3 call, named as OTel's AWS SDK conventions ask.
+
+    Object keys stay out: they may carry a pupil's or a file's name.
+    """
+    with tracer.start_as_current_span(
+        f"S3.{operation}",
+        kind=SpanKind.CLIENT,
+        attributes={"rpc.system": "aws-api", "rpc.service": "S3", "rpc.method": operation, "aws.s3.bucket": bucket, **attributes},  # type: ignore[dict-item]
+    ) as span:
+        yield span
