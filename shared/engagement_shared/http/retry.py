@@ -3,8 +3,9 @@
 A transaction that conflicts with another is aborted whole, so repeating the whole request is
 safe and is what the database's own drivers advise. This ASGI middleware keeps the request body,
 and when the app answers with a response marked retryable (a ConcurrentChange), runs it again
-after a short random pause; only the final answer reaches the client. Bodies too large to keep
-in memory (or of unknown size) pass straight through, so streamed uploads stay streamed.
+after a short random pause; only the final answer reaches the client. Reads (GET, HEAD) change
+nothing and may stream large answers (a subject access export), and bodies too large to keep in
+memory (or of unknown size) are streamed uploads: all of these pass straight through.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ class RetryConcurrentChanges:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if scope["type"] != "http" or (scope["method"] not in ("GET", "HEAD", "DELETE") and
-                                       (length is None or not length.isdigit() or int(length) > MAX_BUFFERED_BYTES)):
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD") or (
+                scope["method"] != "DELETE" and (length is None or not length.isdigit() or int(length) > MAX_BUFFERED_BYTES)):
             await self.app(scope, receive, _without_marker(send))
             return
         body, more = b"", True
@@ -40,7 +41,13 @@ class RetryConcurrentChanges:
         for attempt in range(ATTEMPTS):
             messages: list[Message] = []
 
+            sent = False
+
             async def replay() -> dict[str, Any]:
+                nonlocal sent
+                if sent:  # as a server does once the body is read: nothing more until the client goes
+                    await asyncio.Event().wait()
+                sent = True
                 return {"type": "http.request", "body": body, "more_body": False}
 
             async def keep(message: Message) -> None:
