@@ -45,6 +45,24 @@ def run_worker(work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
     asyncio.run(main())
 
 
+class PeriodicWorker:
+    """A worker that does one job now and then every ``interval`` seconds until stopped (reminders,
+    housekeeping): the job is idempotent, so a restart simply runs it again."""
+
+    def __init__(self, job: Callable[[], Awaitable[Any]], interval: float) -> None:
+        self._job = job
+        self._interval = interval
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run the job until ``stop`` is set."""
+        while not stop.is_set():
+            await self._job()
+            try:
+                await asyncio.wait_for(stop.wait(), self._interval)
+            except TimeoutError:
+                pass
+
+
 Worker = Callable[[ServiceConfig], AbstractAsyncContextManager[Any]]
 """Opens a long-lived worker (an object with ``async run(stop)``) and its connections."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +12,7 @@ from engagement_shared.http.app import create_app
 from engagement_shared.kafka.subscriber import EventSubscriber
 from engagement_shared.mongo.client import connect
 from engagement_shared.mongo.relay import OutboxRelay
+from engagement_shared.runtime import PeriodicWorker
 from engagement_shared.settings import ServiceConfig
 from moderation.adapters.inbound import http_library, http_rounds
 from moderation.adapters.outbound.mongo_store import MongoModerationStore, ensure_indexes
@@ -73,25 +73,9 @@ async def relay(config: ServiceConfig) -> AsyncIterator[OutboxRelay]:
         await client.close()
 
 
-class ReminderWorker:
-    """Sends due and overdue notices every few minutes until stopped."""
-
-    def __init__(self, reminders: Reminders, interval: float = REMINDER_INTERVAL_SECONDS) -> None:
-        self._reminders = reminders
-        self._interval = interval
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Check now, then every interval."""
-        while not stop.is_set():
-            await self._reminders.send(utcnow())
-            try:
-                await asyncio.wait_for(stop.wait(), self._interval)
-            except TimeoutError:
-                pass
-
-
 @asynccontextmanager
-async def reminders(config: ServiceConfig) -> AsyncIterator[ReminderWorker]:
-    """The reminder worker over this service's store."""
+async def reminders(config: ServiceConfig) -> AsyncIterator[PeriodicWorker]:
+    """Due and overdue notices every few minutes, over this service's store."""
     async with store(config) as built:
-        yield ReminderWorker(Reminders(built))
+        remind = Reminders(built)
+        yield PeriodicWorker(lambda: remind.send(utcnow()), REMINDER_INTERVAL_SECONDS)
