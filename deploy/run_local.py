@@ -21,7 +21,7 @@ from engagement_shared.infra.processes import ServiceProcess
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {  # name -> (default port, database, extra worker commands)
     "observation-ingest": (8001, "observation_ingest", ["relay", "consume"]),
-    "evidence-store": (8002, "evidence_store", []),
+    "evidence-store": (8002, "evidence_store", ["consume", "relay", "housekeeping"]),
     "narrative-builder": (8003, "narrative_builder", ["consume"]),
     "moderation": (8004, "moderation", ["consume", "relay", "remind"]),
 }

@@ -65,6 +65,14 @@ def moderation_config(infra: Endpoints, run_id: str) -> ServiceConfig:
 
 
 @pytest.fixture
+def evidence_config(infra: Endpoints, run_id: str) -> ServiceConfig:
+    """evidence-store settings for this test, with a bucket of its own."""
+    config = service_config(infra, run_id, "evidence")
+    config.s3 = config.s3.model_copy(update={"bucket": f"t-{run_id}"})
+    return config
+
+
+@pytest.fixture
 async def ingest(ingest_config: ServiceConfig) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for observation-ingest running in this process (lifespan included)."""
     app = build_ingest_app(ingest_config)

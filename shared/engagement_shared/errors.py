@@ -33,3 +33,11 @@ class Conflict(DomainError):
 
 class ConcurrentChange(DomainError):
     """Another request changed the same data at the same moment; the whole request may be retried."""
+
+
+class TooLarge(DomainError):
+    """The request is larger than the rules allow (e.g. a file over the trust's size limit)."""
+
+
+class UnsupportedMedia(DomainError):
+    """The content is of a kind that is not accepted (e.g. an executable posing as a photo)."""

@@ -1,7 +1,7 @@
 """The spine as real processes: local infrastructure, observation-ingest (serve, relay) and
 narrative-builder (consume), each with its own database and a topic prefix of its own; with
 ``moderation=True`` also moderation (serve, consume, relay) and observation-ingest's consumer of
-moderation's agreed changes.
+moderation's agreed changes; with ``evidence=True`` also evidence-store (serve, consume, relay).
 
 System tests break it on purpose (kill -9, a broker restart); the benchmarks measure it.
 """
@@ -25,9 +25,11 @@ class Spine:
     infra: LocalInfrastructure = field(init=False)
     endpoints: Endpoints = field(init=False)
     moderation: bool = False
+    evidence: bool = False
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     api: str = ""
     moderation_api: str = ""
+    evidence_api: str = ""
 
     @property
     def ingest_db(self) -> str:
@@ -45,6 +47,11 @@ class Spine:
         return f"moderation_{self.prefix.strip('.')}"
 
     @property
+    def evidence_db(self) -> str:
+        """evidence-store's database (pupils, consents, uploads, evidence, outbox)."""
+        return f"evidence_store_{self.prefix.strip('.')}"
+
+    @property
     def logs(self) -> Path:
         """Where each process writes its log."""
         return self.root / "logs"
@@ -60,7 +67,7 @@ class Spine:
     def __enter__(self) -> Spine:
         self.infra = LocalInfrastructure(self.root / "infra")
         self.endpoints = self.infra.start()
-        port, moderation_port = free_ports(2)
+        port, moderation_port, evidence_port = free_ports(3)
         self.api = f"http://127.0.0.1:{port}"
         ingest, narrative = self._env(self.ingest_db, port), self._env(self.narrative_db)
         self.processes = {
@@ -77,6 +84,14 @@ class Spine:
                                                  f"{self.moderation_api}/health"),
                 "moderation-consumer": ServiceProcess("moderation-consumer", ["moderation", "consume"], moderation, self.logs),
                 "moderation-relay": ServiceProcess("moderation-relay", ["moderation", "relay"], moderation, self.logs),
+            }
+        if self.evidence:
+            self.evidence_api = f"http://127.0.0.1:{evidence_port}"
+            evidence = self._env(self.evidence_db, evidence_port)
+            self.processes |= {
+                "evidence-api": ServiceProcess("evidence-api", ["evidence-store", "serve"], evidence, self.logs, f"{self.evidence_api}/health"),
+                "evidence-consumer": ServiceProcess("evidence-consumer", ["evidence-store", "consume"], evidence, self.logs),
+                "evidence-relay": ServiceProcess("evidence-relay", ["evidence-store", "relay"], evidence, self.logs),
             }
         try:
             for process in self.processes.values():

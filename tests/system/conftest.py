@@ -12,10 +12,10 @@ import pytest
 from tests.support.spine import Spine
 
 
-def _spine(root: Path, moderation: bool) -> Iterator[Spine]:
+def _spine(root: Path, moderation: bool = False, evidence: bool = False) -> Iterator[Spine]:
     if os.environ.get("INFRA_MODE", "local") != "local":
         pytest.skip("restarting the broker needs the local stand-ins")
-    with Spine(root, moderation=moderation) as spine:
+    with Spine(root, moderation=moderation, evidence=evidence) as spine:
         yield spine
 
 
@@ -29,3 +29,9 @@ def platform(tmp_path: Path) -> Iterator[Spine]:
 def platform_with_moderation(tmp_path: Path) -> Iterator[Spine]:
     """The platform plus moderation (serve, consume, relay) and observation-ingest's consumer of its agreed changes."""
     yield from _spine(tmp_path, moderation=True)
+
+
+@pytest.fixture
+def platform_with_evidence(tmp_path: Path) -> Iterator[Spine]:
+    """The platform plus evidence-store (serve, consume, relay)."""
+    yield from _spine(tmp_path, evidence=True)

@@ -1,5 +1,4 @@
-"""evidence-store: Photos, video, audio and documents as evidence, with consent, retention and erasure (issue 3).
-
-Today the service runs, verifies tokens and answers its health check, so the deployment,
-compose file and run command have their final shape; its behaviour arrives with its issue.
+"""evidence-store: photos, video, audio and documents as evidence of a pupil's engagement, with
+consent per purpose, streamed and resumable uploads, checks by content, location metadata removed
+from images, short-lived audited links, retention and erasure.
 """

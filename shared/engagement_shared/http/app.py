@@ -15,12 +15,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from engagement_shared.errors import ConcurrentChange, Conflict, DomainError, Forbidden, Invalid, NotFound
+from engagement_shared.errors import ConcurrentChange, Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge, UnsupportedMedia
 from engagement_shared.http.retry import RETRYABLE_HEADER, RetryConcurrentChanges
 from engagement_shared.observability.tracing import span_in
 
 log = structlog.get_logger(__name__)
-STATUS = {NotFound: 404, Forbidden: 403, Invalid: 422, Conflict: 409, ConcurrentChange: 503}
+STATUS = {NotFound: 404, Forbidden: 403, Invalid: 422, Conflict: 409, ConcurrentChange: 503, TooLarge: 413, UnsupportedMedia: 415}
 
 
 def validation_details(errors: list[dict]) -> list[dict[str, str]]:
