@@ -4,6 +4,7 @@ erasure, subject access exports and housekeeping."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -14,15 +15,20 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
+from pymongo import AsyncMongoClient
 
 from engagement_shared.auth.principal import Role
 from engagement_shared.settings import ServiceConfig
-from evidence_store.core.housekeeping import Housekeeping
-from evidence_store.core.erasure import Erasure
 from evidence_store.adapters.outbound import previews
 from evidence_store.adapters.outbound.mongo_store import MongoEvidenceRepository
+from evidence_store.core.erasure import Erasure
+from evidence_store.core.housekeeping import Housekeeping
+from evidence_store.inject import relay as evidence_relay
+from observation_ingest.inject import consumer as ingest_consumer
 from tests.support.evidence import EvidenceTrust, evidence_trust
 from tests.support.media import GPS_IFD, jpeg_with_location, mp4, pdf, png, sha256, windows_executable
+from tests.support.pipeline import eventually
+from tests.support.world import observation
 
 MIB = 1 << 20
 
@@ -251,7 +257,6 @@ async def test_housekeeping_ends_abandoned_uploads_and_makes_video_previews(trus
     orphan_key = f"{t.world.trust_id}/unknown/orphan"
     await t.objects.start_multipart(orphan_key, "video/mp4")
 
-    from pymongo import AsyncMongoClient
     client = AsyncMongoClient(evidence_config.mongo.url, tz_aware=True)
     repo = MongoEvidenceRepository(client, client[evidence_config.mongo.database])
     housekeeping = Housekeeping(repo, t.objects, previews, Erasure(repo, t.objects))
@@ -260,3 +265,32 @@ async def test_housekeeping_ends_abandoned_uploads_and_makes_video_previews(trus
     assert report.uploads_expired == 1 and report.orphans_aborted == 1
     assert await t.objects.pending_uploads("") == []
     assert (await t.api.get(f"/v1/uploads/{started['upload_id']}", headers=teacher)).json()["status"] == "aborted"
+
+
+async def test_erased_evidence_leaves_the_observations_that_cited_it(trust: EvidenceTrust, ingest: httpx.AsyncClient, ingest_config: ServiceConfig,
+                                                                     evidence_config: ServiceConfig) -> None:
+    t, pupil = trust, trust.pupil()
+    await t.consent(pupil)
+    teacher = t.tok(Role.TEACHER, subject="teacher-obs")
+    kept, erased = [(await t.upload(teacher, pupil, data, kind)).json()["evidence"]["evidence_id"]
+                    for data, kind in ((pdf(), "application/pdf"), (png(), "image/png"))]
+    body = observation(pupil, evidence_ids=[kept, erased])
+    (await ingest.post("/v1/observations", json=body, headers=teacher)).raise_for_status()
+    senco = t.tok(Role.SENCO)
+    assert (await t.api.post(f"/v1/evidence/{erased}/erasure", json={"reason": "wrong file"}, headers=senco)).status_code == 200
+
+    async def cites(expected: list[str]) -> bool:
+        stored = (await ingest.get(f"/v1/observations/{body['observation_id']}", headers=senco)).json()
+        return stored["observation"]["evidence_ids"] == expected
+
+    stop = asyncio.Event()
+    async with evidence_relay(evidence_config) as relay, ingest_consumer(ingest_config) as consumer:
+        tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(consumer.run(stop))]
+        await eventually(lambda: cites([kept]))
+        assert (await t.api.post(f"/v1/pupils/{pupil}/erasure", json={"reason": "parental request"}, headers=senco)).status_code == 200
+        await eventually(lambda: cites([]))
+        stop.set()
+        await asyncio.gather(*tasks)
+    history = (await ingest.get(f"/v1/observations/{body['observation_id']}", headers=senco)).json()["history"]
+    assert [h["action"] for h in history] == ["recorded", "amended", "amended"]
+    assert all("Evidence erased" in h["reason"] and h["by_subject"] == "evidence-store:erasure" for h in history[1:])

@@ -6,9 +6,10 @@ from engagement_shared.settings import ServiceConfig
 
 SERVICE = "observation-ingest"
 TOPICS = ["directory", "observations"]
-#: Moderation's agreed changes come back to the observation store by event.
-CONSUMER_GROUP = "observation-ingest.moderation"
-CONSUMED_TOPICS = ["moderation"]
+#: Changes other services ask for come back to the observation store by event: moderation's agreed
+#: judgements, and evidence-store's erasures (references to erased evidence are removed).
+CONSUMER_GROUP = "observation-ingest.requested-changes"
+CONSUMED_TOPICS = ["moderation", "evidence"]
 
 
 def load_config() -> ServiceConfig:

@@ -16,7 +16,7 @@ from observation_ingest.adapters.outbound.mongo_unit_of_work import MongoUnitOfW
 from engagement_shared.settings import ServiceConfig
 from engagement_shared.kafka.subscriber import EventSubscriber
 from observation_ingest.config import CONSUMED_TOPICS, CONSUMER_GROUP, TOPICS
-from observation_ingest.core.moderation_amendments import ModerationAmendments
+from observation_ingest.core.requested_changes import RequestedChanges
 from observation_ingest.core.directory_service import DirectoryService
 from observation_ingest.core.intake import ObservationIntake
 from observation_ingest.core.roll_import import RollImport
@@ -56,10 +56,10 @@ async def relay(config: ServiceConfig) -> AsyncIterator[OutboxRelay]:
 
 @asynccontextmanager
 async def consumer(config: ServiceConfig) -> AsyncIterator[EventSubscriber]:
-    """Moderation's agreed changes, applied to the observation store."""
+    """Changes other services ask for (agreed moderation judgements, erased evidence), applied to the observation store."""
     client, db = connect(config.mongo)
     try:
         uow = MongoUnitOfWorkFactory(client, db)
-        yield EventSubscriber(config.kafka, CONSUMER_GROUP, CONSUMED_TOPICS, ModerationAmendments(uow, ObservationIntake(uow)).handle)
+        yield EventSubscriber(config.kafka, CONSUMER_GROUP, CONSUMED_TOPICS, RequestedChanges(uow, ObservationIntake(uow)).handle)
     finally:
         await client.close()
