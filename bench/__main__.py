@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -24,15 +23,11 @@ from pymongo import AsyncMongoClient
 from bench.end_to_end import from_store, ours, raw_kafka, stored_events
 from bench.harness import BenchPlatform, cpu_used, wait_until_idle
 from bench.ingest import BATCH, CONCURRENCY, observation_bodies, post_all, raw_insert
-from bench.report import Comparison, update_readme, write
+from bench.report import Comparison, log, update_readme, write
 from tests.support.world import build_world
 
 PUPILS_PER_SCHOOL = 15  # two schools: 30 pupils
 WARM_UP = 500
-
-
-def _log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -55,7 +50,7 @@ class Run:
         result = await work
         used = cpu_used(before, self.platform.cpu_seconds())
         extra.setdefault(key, []).append(used)
-        _log(f"  CPU seconds ({key.removeprefix('cpu_seconds_')}): " + ", ".join(f"{k} {v:.1f}" for k, v in used.items()))
+        log(f"  CPU seconds ({key.removeprefix('cpu_seconds_')}): " + ", ".join(f"{k} {v:.1f}" for k, v in used.items()))
         return result
 
 
@@ -83,11 +78,11 @@ async def measure_ingest(run: Run, count: int, repetitions: int, diagnostic: boo
                 alone.ours_seconds.append(await run.cpu(alone.extra, "cpu_seconds_ours", post_all(run.api, world.token("app", school="all"), bodies, run.errors)))
             alone.raw_seconds.append(ingest.raw_seconds[-1])
             run.projected += count
-        _log(f"ingest {rep + 1}/{repetitions}: ours {ingest.ours_seconds[-1]:.2f}s, raw {ingest.raw_seconds[-1]:.2f}s"
+        log(f"ingest {rep + 1}/{repetitions}: ours {ingest.ours_seconds[-1]:.2f}s, raw {ingest.raw_seconds[-1]:.2f}s"
              + (f", relay paused {alone.ours_seconds[-1]:.2f}s" if diagnostic else ""))
     waited = await run.idle()
     ingest.extra["pipeline_drain_after_last_ingest_s"] = round(waited, 1)
-    _log(f"pipeline drained {waited:.1f}s after the last ingest")
+    log(f"pipeline drained {waited:.1f}s after the last ingest")
     return [ingest, indexed, alone] if diagnostic else [ingest, indexed]
 
 
@@ -107,7 +102,7 @@ async def measure_end_to_end(run: Run, count: int, repetitions: int) -> list[Com
         if len(events) != count:
             raise RuntimeError(f"expected {count} events in the outbox, found {len(events)}")
         e2e.raw_seconds.append(await run.cpu(e2e.extra, "cpu_seconds_raw", raw_kafka(run.platform.endpoints.kafka, events)))
-        _log(f"end to end {rep + 1}/{repetitions}: ours {result.seconds:.2f}s (posted {result.posted_at:.2f}s), "
+        log(f"end to end {rep + 1}/{repetitions}: ours {result.seconds:.2f}s (posted {result.posted_at:.2f}s), "
              f"raw {e2e.raw_seconds[-1]:.2f}s")
         stored_world = await build_world(run.api, PUPILS_PER_SCHOOL)
         await run.idle()
@@ -115,7 +110,7 @@ async def measure_end_to_end(run: Run, count: int, repetitions: int) -> list[Com
                                                    from_store(run.platform, run.api, run.client, stored_world, count, run.errors)))
         run.projected += count
         pipeline.raw_seconds.append(e2e.raw_seconds[-1])
-        _log(f"store to projection {rep + 1}/{repetitions}: ours {pipeline.ours_seconds[-1]:.2f}s, raw bus {e2e.raw_seconds[-1]:.2f}s")
+        log(f"store to projection {rep + 1}/{repetitions}: ours {pipeline.ours_seconds[-1]:.2f}s, raw bus {e2e.raw_seconds[-1]:.2f}s")
     return [e2e, pipeline]
 
 
@@ -138,7 +133,7 @@ async def measure(platform: BenchPlatform, args: argparse.Namespace) -> tuple[li
     await client.close()
     platform.check_alive()
     if run.errors:
-        _log(f"{len(run.errors)} batches failed with a server error and were re-sent; first: {run.errors[0]}")
+        log(f"{len(run.errors)} batches failed with a server error and were re-sent; first: {run.errors[0]}")
     facts = {"memory_mib": platform.memory_mib(), "infrastructure_memory_mib": platform.infrastructure_memory_mib(),
              "server_errors_resent": len(run.errors), "server_error_samples": run.errors[:5]}
     return comparisons, facts
@@ -159,17 +154,17 @@ def main(argv: list[str] | None = None) -> None:
     started = time.monotonic()
     try:
         with BenchPlatform(root) as platform:
-            _log(f"platform up under {root}")
+            log(f"platform up under {root}")
             comparisons, facts = asyncio.run(measure(platform, args))
         settings = {"observations": args.observations, "e2e_observations": args.e2e_observations, "repetitions": args.repetitions,
                     "batch_size": BATCH, "client_concurrency": CONCURRENCY, "pupils": 2 * PUPILS_PER_SCHOOL,
                     "partitions": 6, "warm_up_observations": WARM_UP, "total_seconds": round(time.monotonic() - started, 1)}
         table = write(comparisons, facts, settings, args.out)
         if args.update_readme and not update_readme(table):
-            _log("README.md has no bench:start/bench:end markers; not updated")
+            log("README.md has no bench:start/bench:end markers; not updated")
     finally:
         if args.keep:
-            _log(f"kept {root}")
+            log(f"kept {root}")
         else:
             shutil.rmtree(root, ignore_errors=True)
 

@@ -16,7 +16,6 @@ import hashlib
 import os
 import shutil
 import struct
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -27,7 +26,7 @@ import httpx
 from pymongo import MongoClient
 
 from bench.harness import read_memory
-from bench.report import Comparison, update_readme, write
+from bench.report import Comparison, log, update_readme, write
 from engagement_shared.auth.principal import Role
 from engagement_shared.infra.local import LocalInfrastructure, free_ports
 from engagement_shared.infra.processes import ServiceProcess
@@ -43,10 +42,6 @@ FOOTNOTE = ("Ours = `POST /v1/uploads` then one streamed `PUT /v1/uploads/{id}/c
             "(content checks, SHA-256, 8 MiB parts to S3, two in flight); raw = `minio` `fput_object` of the same file to the same "
             "SeaweedFS server from the benchmark process. Peak memory is the service process's VmHWM after every upload. "
             "Produced by `python -m bench.evidence_upload`.")
-
-
-def _log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def make_video(path: Path, size: int) -> str:
@@ -135,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
         for n, pupil in enumerate(pupils):
             comparison.ours_seconds.append(asyncio.run(ours(f"http://127.0.0.1:{port}", video, size, digest, pupil)))
             comparison.raw_seconds.append(asyncio.run(raw(store, video, n)))
-            _log(f"repetition {n + 1}: ours {comparison.ours_seconds[-1]:.1f}s, raw {comparison.raw_seconds[-1]:.1f}s")
+            log(f"repetition {n + 1}: ours {comparison.ours_seconds[-1]:.1f}s, raw {comparison.raw_seconds[-1]:.1f}s")
         peak = read_memory(service.process.pid)  # type: ignore[union-attr]
         store.close()
     finally:
@@ -148,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     table = write([comparison], facts, {"size_mib": args.size_mib, "repetitions": args.repetitions}, args.out, stem="evidence-results",
                   footnote=FOOTNOTE)
     if args.update_readme and not update_readme(table, marker="bench-evidence"):
-        _log("README.md has no bench-evidence markers; not updated")
+        log("README.md has no bench-evidence markers; not updated")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -34,7 +33,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from bench.harness import read_memory
 from bench.moderation_data import TRUST, consents, schools, stored_candidates, stored_items, stored_rounds
-from bench.report import Comparison, update_readme, write
+from bench.report import Comparison, log, update_readme, write
 from engagement_shared.auth.principal import Principal, Role
 from engagement_shared.infra.local import LocalInfrastructure, stop_pid
 from moderation.adapters.outbound.mongo_store import CANDIDATES, ITEMS, MongoModerationStore, ensure_indexes
@@ -49,10 +48,6 @@ FOOTNOTE = ("One run per size, ours and raw back to back. Ours = the scheduler d
             "over all 20 rounds, both through moderation's MongoDB store in the benchmark process; raw = one `$group` "
             "aggregation over the same collection with the same filter. Growth: time at N ÷ time at the smallest N, "
             "beside N's own growth. Produced by `python -m bench.moderation`.")
-
-
-def _log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def request() -> RoundRequest:
@@ -90,7 +85,9 @@ async def grow(db: AsyncDatabase, have: int, want: int) -> None:
 
 async def measure(url: str, sizes: list[int]) -> tuple[list[Comparison], dict[str, Any]]:
     """Grow the history size by size; at each, time ours and raw for sampling and for the report."""
-    client = AsyncMongoClient(url, tz_aware=True)
+    # One aggregation over a million documents keeps the local server busy for minutes, during which it
+    # cannot answer the driver's heartbeats: a long connect timeout keeps the driver from giving up on it.
+    client = AsyncMongoClient(url, tz_aware=True, connectTimeoutMS=900_000)
     db = client["moderation_bench"]
     await ensure_indexes(db)
     await db["consents"].insert_many(consents())
@@ -105,7 +102,7 @@ async def measure(url: str, sizes: list[int]) -> tuple[list[Comparison], dict[st
         started = time.perf_counter()
         await grow(db, have, size)
         have = size
-        _log(f"history grown to {size:,} candidates and items in {time.perf_counter() - started:.0f}s")
+        log(f"history grown to {size:,} candidates and items in {time.perf_counter() - started:.0f}s")
         sampling = Comparison(f"sample_{size}", "Draw a stratified cross-school sample of 500", size, None, unit="candidates/s")
         sampling.ours_seconds.append(await timed(scheduler.schedule(CENTRAL, request())))
         sampling.raw_seconds.append(await raw_group(db, CANDIDATES, candidate_match, {"s": "$school_id", "a": "$area"}))
@@ -113,7 +110,7 @@ async def measure(url: str, sizes: list[int]) -> tuple[list[Comparison], dict[st
         report.ours_seconds.append(await timed(reporting.report(CENTRAL)))
         report.raw_seconds.append(await raw_group(db, ITEMS, {"trust_id": TRUST}, {"r": "$round_id"}))
         for c in (sampling, report):
-            _log(f"{c.name} at {size:,}: ours {c.ours_seconds[0]:.1f}s, raw {c.raw_seconds[0]:.1f}s, ratio {c.ratio:.2f}")
+            log(f"{c.name} at {size:,}: ours {c.ours_seconds[0]:.1f}s, raw {c.raw_seconds[0]:.1f}s, ratio {c.ratio:.2f}")
         comparisons += [sampling, report]
     await client.close()
     return comparisons, {"growth": growth(comparisons, sizes)}
@@ -167,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     (args.out / "moderation-results.md").write_text(table + extra)
     print(extra)
     if args.update_readme and not update_readme(table + extra, marker="bench-moderation"):
-        _log("README.md has no bench-moderation markers; not updated")
+        log("README.md has no bench-moderation markers; not updated")
 
 
 if __name__ == "__main__":

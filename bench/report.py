@@ -13,6 +13,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,3 +129,8 @@ def update_readme(table: str, readme: Path = README, marker: str = "bench") -> b
     head, rest = text.split(start, 1)
     readme.write_text(f"{head}{start}\n{table}{end}{rest.split(end, 1)[1]}")
     return True
+
+
+def log(message: str) -> None:
+    """A progress line on stderr, so the tables on stdout stay clean."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)

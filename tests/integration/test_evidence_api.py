@@ -9,6 +9,7 @@ import io
 import json
 import zipfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from evidence_store.core.housekeeping import Housekeeping
 from evidence_store.inject import relay as evidence_relay
 from observation_ingest.inject import consumer as ingest_consumer
 from tests.support.evidence import EvidenceTrust, evidence_trust
-from tests.support.media import GPS_IFD, jpeg_with_location, mp4, pdf, png, sha256, windows_executable
+from tests.support.media import GPS_IFD, jpeg_with_location, mp4, pdf, png, real_video, sha256, windows_executable
 from tests.support.pipeline import eventually
 from tests.support.world import observation
 
@@ -246,7 +247,8 @@ async def test_subject_access_export_streams_every_file_and_the_record(trust: Ev
     assert any(r["action"] == "upload" for r in manifest["access_log"])
 
 
-async def test_housekeeping_ends_abandoned_uploads_and_makes_video_previews(trust: EvidenceTrust, evidence_config: ServiceConfig) -> None:
+async def test_housekeeping_ends_abandoned_uploads_and_makes_video_previews(trust: EvidenceTrust, evidence_config: ServiceConfig,
+                                                                          tmp_path: Path) -> None:
     t, pupil = trust, trust.pupil()
     await t.consent(pupil)
     teacher = t.tok(Role.TEACHER)
@@ -254,17 +256,50 @@ async def test_housekeeping_ends_abandoned_uploads_and_makes_video_previews(trus
                                 headers=teacher)).json()
     await t.api.put(f"/v1/uploads/{started['upload_id']}/content", content=mp4(9 * MIB)[: 8 * MIB], headers=teacher)
     assert len(await t.objects.pending_uploads("")) == 1
-    orphan_key = f"{t.world.trust_id}/unknown/orphan"
-    await t.objects.start_multipart(orphan_key, "video/mp4")
+    await t.objects.start_multipart(f"{t.world.trust_id}/unknown/orphan", "video/mp4")
+    video = (await t.upload(teacher, pupil, real_video(tmp_path), "video/mp4")).json()["evidence"]
+    assert video["preview"] == "pending"
 
-    client = AsyncMongoClient(evidence_config.mongo.url, tz_aware=True)
-    repo = MongoEvidenceRepository(client, client[evidence_config.mongo.database])
-    housekeeping = Housekeeping(repo, t.objects, previews, Erasure(repo, t.objects))
-    report = await housekeeping.sweep(datetime.now(UTC) + timedelta(days=3))
-    await client.close()
-    assert report.uploads_expired == 1 and report.orphans_aborted == 1
+    report = await sweep(evidence_config, t, datetime.now(UTC) + timedelta(days=3))
+    assert (report.uploads_expired, report.orphans_aborted, report.previews_made) == (1, 1, 1)
     assert await t.objects.pending_uploads("") == []
     assert (await t.api.get(f"/v1/uploads/{started['upload_id']}", headers=teacher)).json()["status"] == "aborted"
+    assert (await t.api.get(f"/v1/evidence/{video['evidence_id']}", headers=teacher)).json()["preview"] == "ready"
+    poster = (await t.api.post(f"/v1/evidence/{video['evidence_id']}/link", json={"preview": True}, headers=teacher)).json()
+    assert Image.open(io.BytesIO(await download(poster["url"]))).format == "JPEG"
+
+
+async def sweep(config: ServiceConfig, t: EvidenceTrust, now: datetime) -> Any:
+    """One housekeeping sweep, as the worker process runs it, at ``now``."""
+    client = AsyncMongoClient(config.mongo.url, tz_aware=True)
+    repo = MongoEvidenceRepository(client, client[config.mongo.database])
+    try:
+        return await Housekeeping(repo, t.objects, previews, Erasure(repo, t.objects)).sweep(now)
+    finally:
+        await client.close()
+
+
+async def test_retention_erases_evidence_of_pupils_who_left_long_enough_ago_even_under_object_lock(
+        trust: EvidenceTrust, ingest: httpx.AsyncClient, evidence_config: ServiceConfig) -> None:
+    t, leaver, stayer = trust, trust.pupil(0, 0), trust.pupil(0, 1)
+    admin = t.tok(Role.TRUST_ADMIN, None)
+    policy = {"retention_years_after_leaving": 2, "object_lock_days": 30}
+    assert (await t.api.put(f"/v1/trusts/{t.world.trust_id}/evidence-policy", json=policy, headers=admin)).status_code == 200
+    for pupil in (leaver, stayer):
+        await t.consent(pupil)
+        assert (await t.upload(t.tok(Role.TEACHER), pupil, pdf() + pupil.encode(), "application/pdf")).status_code == 201
+    left_on = (datetime.now(UTC) - timedelta(days=3 * 366)).date().isoformat()
+    assert (await ingest.post(f"/v1/pupils/{leaver}/leave", json={"left_on": left_on}, headers=admin)).status_code == 200
+
+    async def left() -> bool:
+        return (await t.db.pupils.find_one({"_id": leaver}))["left_on"] is not None
+    await eventually(left)
+    report = await sweep(evidence_config, t, datetime.now(UTC))
+    assert report.pupils_erased_by_retention == 1
+    assert await t.db.evidence.count_documents({"pupil_id": leaver}) == 0 and await t.db.evidence.count_documents({"pupil_id": stayer}) == 1
+    assert len({v.key for v in await t.stored_objects()}) == 1
+    proof = (await t.api.get("/v1/erasures", headers=admin)).json()
+    assert [p["by_subject"] for p in proof] == ["retention-policy"] and "2 years" in proof[0]["reason"]
 
 
 async def test_erased_evidence_leaves_the_observations_that_cited_it(trust: EvidenceTrust, ingest: httpx.AsyncClient, ingest_config: ServiceConfig,

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
+import subprocess
+from pathlib import Path
 
+import imageio_ffmpeg
 from PIL import Image
 
 GPS_IFD, ORIENTATION, BODY_SERIAL = 0x8825, 0x0112, 0xA431
@@ -52,3 +55,11 @@ def windows_executable() -> bytes:
 def sha256(data: bytes) -> str:
     """The hex digest the API expects."""
     return hashlib.sha256(data).hexdigest()
+
+
+def real_video(folder: Path, seconds: float = 1.5) -> bytes:
+    """A playable MP4 (a test pattern) made by the ffmpeg binary the imageio-ffmpeg wheel ships."""
+    target = folder / "pattern.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=duration={seconds}:size=320x240:rate=10",
+                    "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(target)], check=True, timeout=60)
+    return target.read_bytes()

@@ -4,7 +4,7 @@ the housekeeping worker."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from engagement_shared.http.app import create_app
 from engagement_shared.kafka.subscriber import EventSubscriber
 from engagement_shared.mongo.client import connect
-from engagement_shared.mongo.relay import OutboxRelay
+from engagement_shared.mongo.relay import OutboxRelay, outbox_relay
 from engagement_shared.runtime import PeriodicWorker
 from engagement_shared.s3 import ObjectStore
 from engagement_shared.settings import ServiceConfig
@@ -39,12 +39,13 @@ class Parts:
 
 @asynccontextmanager
 async def parts(config: ServiceConfig) -> AsyncIterator[Parts]:
-    """Connect to MongoDB and the object store; make sure indexes and the bucket exist."""
+    """Connect to MongoDB and the object store; make sure indexes and the bucket exist (versioned,
+    encrypted, and able to lock objects for trusts whose policy asks for it)."""
     client, db = connect(config.mongo)
     objects = ObjectStore(config.s3)
     try:
         await ensure_indexes(db)
-        await objects.ensure_bucket()
+        await objects.ensure_bucket(versioning=True, encryption=True, object_lock=True)
         yield Parts(MongoEvidenceRepository(client, db), objects)
     finally:
         objects.close()
@@ -79,14 +80,9 @@ async def consumer(config: ServiceConfig) -> AsyncIterator[EventSubscriber]:
         yield EventSubscriber(config.kafka, CONSUMER_GROUP, TOPICS, DirectoryProjector(built.repo).handle)
 
 
-@asynccontextmanager
-async def relay(config: ServiceConfig) -> AsyncIterator[OutboxRelay]:
+def relay(config: ServiceConfig) -> AbstractAsyncContextManager[OutboxRelay]:
     """The outbox relay for evidence events."""
-    client, db = connect(config.mongo)
-    try:
-        yield OutboxRelay(db, config.kafka, OUTBOX_TOPICS)
-    finally:
-        await client.close()
+    return outbox_relay(config.mongo, config.kafka, OUTBOX_TOPICS)
 
 
 @asynccontextmanager

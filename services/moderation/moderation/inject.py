@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -11,7 +11,7 @@ from engagement_shared.events.envelope import utcnow
 from engagement_shared.http.app import create_app
 from engagement_shared.kafka.subscriber import EventSubscriber
 from engagement_shared.mongo.client import connect
-from engagement_shared.mongo.relay import OutboxRelay
+from engagement_shared.mongo.relay import OutboxRelay, outbox_relay
 from engagement_shared.runtime import PeriodicWorker
 from engagement_shared.settings import ServiceConfig
 from moderation.adapters.inbound import http_library, http_rounds
@@ -63,14 +63,9 @@ async def consumer(config: ServiceConfig) -> AsyncIterator[EventSubscriber]:
         yield EventSubscriber(config.kafka, CONSUMER_GROUP, TOPICS, CandidateProjector(built).handle)
 
 
-@asynccontextmanager
-async def relay(config: ServiceConfig) -> AsyncIterator[OutboxRelay]:
+def relay(config: ServiceConfig) -> AbstractAsyncContextManager[OutboxRelay]:
     """The outbox relay for moderation's events."""
-    client, db = connect(config.mongo)
-    try:
-        yield OutboxRelay(db, config.kafka, OUTBOX_TOPICS)
-    finally:
-        await client.close()
+    return outbox_relay(config.mongo, config.kafka, OUTBOX_TOPICS)
 
 
 @asynccontextmanager

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 
 from engagement_shared.http.app import create_app
 from engagement_shared.mongo.client import connect
-from engagement_shared.mongo.relay import OutboxRelay
+from engagement_shared.mongo.relay import OutboxRelay, outbox_relay
 from observation_ingest.adapters.inbound import http_directory, http_observations
 from observation_ingest.adapters.outbound.mongo_repositories import ensure_indexes
 from observation_ingest.adapters.outbound.mongo_unit_of_work import MongoUnitOfWorkFactory
@@ -44,14 +44,9 @@ def build_app(config: ServiceConfig) -> FastAPI:
     return app
 
 
-@asynccontextmanager
-async def relay(config: ServiceConfig) -> AsyncIterator[OutboxRelay]:
+def relay(config: ServiceConfig) -> AbstractAsyncContextManager[OutboxRelay]:
     """The outbox relay for this service's events, with its MongoDB connection."""
-    client, db = connect(config.mongo)
-    try:
-        yield OutboxRelay(db, config.kafka, TOPICS)
-    finally:
-        await client.close()
+    return outbox_relay(config.mongo, config.kafka, TOPICS)
 
 
 @asynccontextmanager

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
@@ -28,9 +30,10 @@ from pymongo.errors import OperationFailure, PyMongoError
 from engagement_shared.events.envelope import utcnow
 from engagement_shared.kafka.publisher import KafkaPublisher, OutgoingMessage
 from engagement_shared.kafka.topics import TopicAdmin
+from engagement_shared.mongo.client import connect
 from engagement_shared.mongo.unit_of_work import OUTBOX
+from engagement_shared.settings import KafkaSettings, MongoSettings
 from engagement_shared.observability.tracing import carrier_of, kafka_headers, span_in
-from engagement_shared.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
 RELAY_STATE = "outbox_relay_state"
@@ -166,3 +169,13 @@ class OutboxRelay:
     async def _write_marker(self) -> None:
         await self._publisher.publish([OutgoingMessage(self._marker_topic, "marker", b"{}")])
         await self._db[RELAY_STATE].replace_one({"_id": "marker"}, {"_id": "marker", "written_at": utcnow()}, upsert=True)
+
+
+@asynccontextmanager
+async def outbox_relay(mongo: MongoSettings, kafka: KafkaSettings, topics: list[str]) -> AsyncIterator[OutboxRelay]:
+    """A service's relay process: its outbox, its MongoDB connection, the topics it publishes to."""
+    client, db = connect(mongo)
+    try:
+        yield OutboxRelay(db, kafka, topics)
+    finally:
+        await client.close()

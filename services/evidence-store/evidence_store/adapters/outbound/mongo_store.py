@@ -8,19 +8,16 @@ two requests can never both claim the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReplaceOne
-from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo import ASCENDING, DESCENDING, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from engagement_shared.events.envelope import Event
-from engagement_shared.mongo.idempotency import claim_new_events
-from engagement_shared.mongo.unit_of_work import OUTBOX, unit_of_work
+from engagement_shared.mongo.store import TransactionalStore
+from engagement_shared.mongo.unit_of_work import OUTBOX
 from engagement_shared.observability.tracing import db_span
 from evidence_store.core.audit import AccessRecord, ErasureRecord
 from evidence_store.core.consent import ConsentDecision
@@ -50,28 +47,8 @@ def _dated(model: Any) -> dict[str, Any]:
     return {k: (datetime(v.year, v.month, v.day) if isinstance(v, date) and not isinstance(v, datetime) else v) for k, v in doc.items()}
 
 
-class MongoEvidenceRepository:
+class MongoEvidenceRepository(TransactionalStore):
     """The repository, unbound (reads, and writes that carry no event) or bound to one transaction."""
-
-    def __init__(self, client: AsyncMongoClient, db: AsyncDatabase, session: AsyncClientSession | None = None, emit: Any = None) -> None:
-        self._client = client
-        self._db = db
-        self._s = session
-        self._emit = emit
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[MongoEvidenceRepository]:
-        async with unit_of_work(self._client, self._db) as uow:
-            yield MongoEvidenceRepository(self._client, self._db, uow.session, uow.emit)
-
-    def emit(self, *events: Event) -> None:
-        if self._emit is None:
-            raise RuntimeError("events can only be emitted inside a transaction")
-        self._emit(*events)
-
-    async def claim(self, events: Sequence[Event]) -> list[Event]:
-        assert self._s is not None, "claim needs a transaction"
-        return await claim_new_events(self._db, self._s, events)
 
     async def pupils(self, pupil_ids: Sequence[str]) -> list[Pupil]:
         with db_span("find", PUPILS):

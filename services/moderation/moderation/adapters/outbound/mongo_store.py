@@ -9,17 +9,13 @@ grouped pass; rounds are few and indexed.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, AsyncMongoClient, ReplaceOne
-from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo import ASCENDING, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from engagement_shared.events.envelope import Event
-from engagement_shared.mongo.idempotency import claim_new_events
-from engagement_shared.mongo.unit_of_work import unit_of_work
+from engagement_shared.mongo.store import TransactionalStore
 from engagement_shared.observability.tracing import db_span
 from moderation.core.agreement import ItemGroup
 from moderation.core.candidates import Consent, StoredCandidate
@@ -61,28 +57,8 @@ def item_document(item: Item) -> dict[str, Any]:
     return doc
 
 
-class MongoModerationStore:
+class MongoModerationStore(TransactionalStore):
     """The store, unbound (reads) or bound to one transaction (reads, writes and ``emit``)."""
-
-    def __init__(self, client: AsyncMongoClient, db: AsyncDatabase, session: AsyncClientSession | None = None, emit: Any = None) -> None:
-        self._client = client
-        self._db = db
-        self._s = session
-        self._emit = emit
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[MongoModerationStore]:
-        async with unit_of_work(self._client, self._db) as uow:
-            yield MongoModerationStore(self._client, self._db, uow.session, uow.emit)
-
-    def emit(self, *events: Event) -> None:
-        if self._emit is None:
-            raise RuntimeError("events can only be emitted inside a transaction")
-        self._emit(*events)
-
-    async def claim(self, events: Sequence[Event]) -> list[Event]:
-        assert self._s is not None, "claim needs a transaction"
-        return await claim_new_events(self._db, self._s, events)
 
     async def candidates(self, observation_ids: Sequence[str]) -> list[StoredCandidate]:
         with db_span("find", CANDIDATES):
