@@ -39,7 +39,7 @@ TRUST, SCHOOL = "bench-trust", "bench-school"
 MEMORY_LIMIT_MIB = 150
 FOOTNOTE = ("Ours = `POST /v1/uploads` then one streamed `PUT /v1/uploads/{id}/content` of the whole file (read from disk in "
             "1 MiB pieces) to the `evidence-store serve` process, until it answers 201 with the checked evidence item "
-            "(content checks, SHA-256, 8 MiB parts to S3, two in flight); raw = `minio` `fput_object` of the same file to the same "
+            "(content checks and SHA-256 on a thread of their own, 6 MiB parts to S3, two in flight); raw = `minio` `fput_object` of the same file to the same "
             "SeaweedFS server from the benchmark process. Peak memory is the service process's VmHWM after every upload. "
             "Produced by `python -m bench.evidence_upload`.")
 

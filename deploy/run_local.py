@@ -46,14 +46,28 @@ def plan_processes(endpoints: Endpoints, logs: Path) -> tuple[list[ServiceProces
     return processes, urls
 
 
-def _seed(ingest_url: str, narrative_url: str) -> str:
-    spec = importlib.util.spec_from_file_location("demo", ROOT / "deploy" / "demo.py")
-    demo = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules["demo"] = demo
-    spec.loader.exec_module(demo)  # type: ignore[union-attr]
-    summary = demo.seed_demo_sync(ingest_url)
-    progress = f'  curl -s -H "Authorization: Bearer $EM_TOKEN" {narrative_url}/v1/pupils/{summary.parent_pupil_id}/progress'
-    return summary.render(ingest_url) + "\nA pupil's progress per area (narrative-builder; it fills in within seconds):\n" + progress
+def _load(name: str) -> object:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "deploy" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[name] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def _seed(urls: dict[str, str]) -> str:
+    demo, demo_evidence = _load("demo"), _load("demo_evidence")
+    ingest, narrative, evidence = urls["observation-ingest"], urls["narrative-builder"], urls["evidence-store"]
+    summary = demo.seed_demo_sync(ingest)  # type: ignore[attr-defined]
+    pictures = demo_evidence.seed_evidence_sync(ingest, evidence, summary.senco_token, summary.schools[0].school_id,  # type: ignore[attr-defined]
+                                                summary.parent_pupil_id)
+    pupil = summary.parent_pupil_id
+    return "\n".join([
+        summary.render(ingest),
+        "A pupil's progress per area (narrative-builder; it fills in within seconds):",
+        f'  curl -s -H "Authorization: Bearer $EM_TOKEN" {narrative}/v1/pupils/{pupil}/progress',
+        f"Evidence (evidence-store): {pictures} invented pictures added, with consent, for pupils of the first school. As the parent:",
+        f'  curl -s -H "Authorization: Bearer {summary.parent_token}" {evidence}/v1/pupils/{pupil}/evidence',
+        "  then POST /v1/evidence/<evidence_id>/link with {} for a five-minute link to the picture."])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -73,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"Starting {process.name}…", flush=True)
             process.start()
         if not args.no_demo:
-            print(_seed(urls["observation-ingest"], urls["narrative-builder"]), flush=True)
+            print(_seed(urls), flush=True)
         print("\nThe platform is running:")
         for name, url in urls.items():
             print(f"  {name:20} {url}/docs")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 from engagement_shared.auth.principal import Principal
 from engagement_shared.events.envelope import utcnow
@@ -68,8 +69,9 @@ class SubjectAccessExport:
             yield spool.drain()
             for item in items:
                 with archive.open(f"files/{neutral_filename(item)}", "w", force_zip64=True) as member:
-                    async for chunk in self._objects.stream(item.object_key):
-                        member.write(chunk)
-                        yield spool.drain()
+                    async with aclosing(self._objects.stream(item.object_key)) as chunks:
+                        async for chunk in chunks:
+                            member.write(chunk)
+                            yield spool.drain()
                 yield spool.drain()
         yield spool.drain()

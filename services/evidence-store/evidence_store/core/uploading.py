@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from engagement_shared.errors import Conflict, DomainError, Forbidden, Invalid, 
 from engagement_shared.events.envelope import new_id, utcnow
 from evidence_store.core import access
 from evidence_store.core.completion import Completion
+from evidence_store.core.consent import state_of
 from evidence_store.core.content import ContentError, ContentInspector
 from evidence_store.core.items import UploadRequest, UploadSession, UploadView
 from evidence_store.core.policy import EvidencePolicy
@@ -31,7 +33,7 @@ from evidence_store.core.pupils import Pupil
 from evidence_store.ports.objects import ObjectStorage
 from evidence_store.ports.store import EvidenceRepository
 
-PART_SIZE = 8 << 20
+PART_SIZE = 6 << 20
 PARTS_IN_FLIGHT = 2
 SESSION_LIFETIME = timedelta(hours=48)
 LIVE_SESSIONS = 1000
@@ -73,6 +75,8 @@ class Uploads:
         self._part_size = part_size
         self._live: OrderedDict[str, Live] = OrderedDict()
         self._busy: set[str] = set()
+        # One thread, so each upload's bytes are checked and hashed in order, off the event loop.
+        self._checking = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload-checks")
 
     async def _policy(self, trust_id: str) -> EvidencePolicy:
         return await self._repo.policy(trust_id) or EvidencePolicy()
@@ -80,8 +84,7 @@ class Uploads:
     async def start(self, by: Principal, request: UploadRequest) -> tuple[UploadView, bool]:
         """Declare a file. Returns the session and whether it is new; the same file for the same pupil is stored once."""
         pupil = access.known_pupil(by, next(iter(await self._repo.pupils([request.pupil_id])), None), request.pupil_id)
-        consent = {d.purpose: d.granted for d in sorted(await self._repo.consents(pupil.pupil_id), key=lambda d: d.effective_at)}
-        access.require_upload(by, pupil, consent)
+        access.require_upload(by, pupil, state_of(pupil.pupil_id, await self._repo.consents(pupil.pupil_id)).current)
         policy = await self._policy(pupil.trust_id)
         if request.size_bytes == 0:
             raise Invalid("the file is empty", field="size_bytes")
@@ -169,15 +172,20 @@ class Uploads:
             self._live.popitem(last=False)
 
     async def _pump(self, session: UploadSession, live: Live | None, body: AsyncIterator[bytes]) -> None:
-        """Cut the body into parts, check and hash each, send up to PARTS_IN_FLIGHT at once, record each in order."""
+        """Cut the body into parts; check and hash each on the checking thread while up to PARTS_IN_FLIGHT
+        travel to the object store; record each, in order, once both are done."""
         size, part_size = session.size_bytes, session.part_size
-        buffer, cut = bytearray(), session.received_bytes
-        pending: deque[tuple[asyncio.Task[str], int, int]] = deque()
+        held: list[bytes] = []
+        held_bytes, cut = 0, session.received_bytes
+        pending: deque[tuple[asyncio.Future[None] | None, asyncio.Task[str], int, int]] = deque()
         next_part = len(session.parts) + 1
+        loop = asyncio.get_running_loop()
 
         async def settle(limit: int) -> None:
-            while len(pending) > limit or (pending and pending[0][0].done()):
-                task, number, end = pending.popleft()
+            while len(pending) > limit or (pending and pending[0][1].done()):
+                checked, task, number, end = pending.popleft()
+                if checked is not None:
+                    await checked
                 etag = await task
                 if not await self._repo.record_part(session.upload_id, session.received_bytes, (number, etag), end):
                     raise Conflict("this upload changed in another request", field="upload_id")
@@ -186,29 +194,31 @@ class Uploads:
 
         def send(data: bytes) -> None:
             nonlocal next_part, cut
-            if live is not None:
-                live.feed(data)
+            checked = loop.run_in_executor(self._checking, live.feed, data) if live is not None else None
             task = asyncio.ensure_future(self._objects.upload_part(session.object_key, session.s3_upload_id or "", next_part, data))
-            pending.append((task, next_part, cut + len(data)))
+            pending.append((checked, task, next_part, cut + len(data)))
             next_part += 1
             cut += len(data)
 
         try:
             async for chunk in body:
-                if cut + len(buffer) + len(chunk) > size:
+                if cut + held_bytes + len(chunk) > size:
                     raise ContentError("more bytes arrived than the declared size_bytes", field="size_bytes", status=413)
-                buffer += chunk
-                while len(buffer) >= part_size:
-                    send(bytes(buffer[:part_size]))
-                    del buffer[:part_size]
+                held.append(chunk)
+                held_bytes += len(chunk)
+                while held_bytes >= part_size:
+                    joined = b"".join(held)
+                    send(joined[:part_size])  # the same object, not a copy, when exactly one part is held
+                    rest = joined[part_size:]
+                    held, held_bytes = ([rest] if rest else []), len(rest)
                     await settle(PARTS_IN_FLIGHT - 1)
-            if buffer and cut + len(buffer) == size:
-                send(bytes(buffer))
+            if held and cut + held_bytes == size:
+                send(b"".join(held))
             await settle(0)
         finally:
-            for task, _, _ in pending:
+            for checked, task, _, _ in pending:
                 task.cancel()
-            await asyncio.gather(*(t for t, _, _ in pending), return_exceptions=True)
+            await asyncio.gather(*(f for c, t, _, _ in pending for f in (c, t) if f is not None), return_exceptions=True)
 
     async def _abandon(self, session: UploadSession, reason: str) -> None:
         """Remove whatever an upload stored and mark it so; its object never becomes evidence."""
