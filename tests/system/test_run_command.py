@@ -46,6 +46,11 @@ def test_run_command_serves_the_demo_and_projects_a_new_observation(tmp_path: Pa
         for url in urls.values():
             assert httpx.get(f"{url}/docs").status_code == 200
         assert "Seeded demo trust 'Riverside Learning Trust'" in output and "30 pupils" in output
+        assert "Evidence (evidence-store): 5 invented pictures added" in output
+        parent_listing = re.search(r'curl -s -H "Authorization: Bearer (\S+)" (http://\S+/v1/pupils/\S+/evidence)', output)
+        assert parent_listing is not None, output
+        pictures = httpx.get(parent_listing.group(2), headers={"Authorization": f"Bearer {parent_listing.group(1)}"}).json()
+        assert [p["media_type"] for p in pictures] == ["image/png"] and pictures[0]["preview"] == "ready"
         admin = auth(token("trust_admin", "demo-trust"))
         ingest = urls["observation-ingest"]
         schools = httpx.get(f"{ingest}/v1/schools", headers=admin).json()

@@ -36,7 +36,9 @@ class EvidencePolicy(BaseModel):
 
     @model_validator(mode="after")
     def _known_types(self) -> EvidencePolicy:
-        unknown = sorted(set(self.allowed_media_types) - DEFAULT_ALLOWED - {"image/heic"})
+        # Only types whose location metadata the service can remove (or that carry none it knows of)
+        # may be allowed: HEIC photos, for one, would keep their GPS position.
+        unknown = sorted(set(self.allowed_media_types) - DEFAULT_ALLOWED)
         if unknown:
             raise ValueError(f"allowed_media_types: unsupported media types {unknown}")
         if any(limit < 1 for limit in self.max_bytes.values()):
