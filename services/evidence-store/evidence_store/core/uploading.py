@@ -36,7 +36,7 @@ from evidence_store.ports.store import EvidenceRepository
 PART_SIZE = 6 << 20
 PARTS_IN_FLIGHT = 2
 SESSION_LIFETIME = timedelta(hours=48)
-LIVE_SESSIONS = 1000
+LIVE_SESSIONS = 100
 
 
 def refusal(error: ContentError) -> DomainError:

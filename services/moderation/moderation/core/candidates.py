@@ -13,8 +13,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from engagement_shared.events.envelope import Event
-from engagement_shared.events.evidence import ConsentChanged
+from engagement_shared.events.evidence import ConsentChanged, EvidenceErased
 from engagement_shared.events.observations import ObservationAmended, ObservationRecorded, ObservationWithdrawn
+from moderation.core.rounds import Item
 from moderation.core.sampling import Candidate
 
 #: The consent a round's scope needs before a pupil's observations may be sampled.
@@ -77,3 +78,14 @@ def consent_after(event: Event, current: Consent | None) -> Consent | None:
     if current is not None and current.effective_at > change.effective_at:
         return None
     return Consent(trust_id=event.trust_id, pupil_id=change.pupil_id, purpose=change.purpose, granted=change.granted, effective_at=change.effective_at)
+
+
+def item_without_erased_evidence(event: EvidenceErased, item: Item) -> Item | None:
+    """A sampled item once evidence is erased: its snapshot no longer cites the item (or, for a whole
+    pupil, any evidence); None when it cited none of it."""
+    cited = [str(e) for e in item.snapshot.get("evidence_ids") or []]  # type: ignore[union-attr]
+    erased = event.payload.evidence_id
+    kept = [] if erased is None else [e for e in cited if e != erased]
+    if len(kept) == len(cited):
+        return None
+    return item.model_copy(update={"snapshot": {**item.snapshot, "evidence_ids": kept}})

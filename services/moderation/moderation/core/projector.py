@@ -1,4 +1,5 @@
-"""Keeps moderation's candidates and consents from observation and evidence events, exactly once.
+"""Keeps moderation's candidates and consents from observation and evidence events, exactly once,
+and takes erased evidence out of the items already sampled.
 
 The event ids claimed and the writes share one transaction, so a redelivered event changes
 nothing and a crash before commit leaves nothing half-applied.
@@ -9,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from engagement_shared.events.envelope import Event
-from engagement_shared.events.evidence import ConsentChanged
-from moderation.core.candidates import Consent, StoredCandidate, candidate_after, consent_after
+from engagement_shared.events.evidence import ConsentChanged, EvidenceErased
+from moderation.core.candidates import Consent, StoredCandidate, candidate_after, consent_after, item_without_erased_evidence
 from moderation.ports.store import ModerationStore
 
 
@@ -46,6 +47,11 @@ class CandidateProjector:
                     updated = consent_after(event, current)
                     if updated is not None:
                         consents[key] = updated
+                elif isinstance(event, EvidenceErased):
+                    for item in await tx.items_of_pupil(event.trust_id, event.payload.pupil_id):
+                        cleaned = item_without_erased_evidence(event, item)
+                        if cleaned is not None:
+                            await tx.save_item(cleaned)
             if changed:
                 await tx.save_candidates(list(changed.values()))
             if consents:

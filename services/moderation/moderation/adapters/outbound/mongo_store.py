@@ -32,6 +32,7 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     """Indexes for the few, often-read collections."""
     await db[ITEMS].create_index([("round_id", ASCENDING)])
     await db[ITEMS].create_index([("trust_id", ASCENDING), ("moderator_id", ASCENDING)])
+    await db[ITEMS].create_index([("pupil_id", ASCENDING)])
     await db[ROUNDS].create_index([("trust_id", ASCENDING)])
 
 
@@ -133,6 +134,9 @@ class MongoModerationStore(TransactionalStore):
 
     async def items_of_moderator(self, trust_id: str, staff_id: str) -> list[Item]:
         return await self._items({"trust_id": trust_id, "moderator_id": staff_id})
+
+    async def items_of_pupil(self, trust_id: str, pupil_id: str) -> list[Item]:
+        return await self._items({"trust_id": trust_id, "pupil_id": pupil_id})
 
     async def items_awaiting_judgement_before(self, deadline: datetime) -> list[Item]:
         return await self._items({"status": "awaiting_judgement", "deadline": {"$lte": deadline}})
