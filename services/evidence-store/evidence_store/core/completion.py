@@ -76,8 +76,7 @@ class Completion:
 
     async def _recheck(self, session: UploadSession) -> MediaKind:
         """After a restart the running checks were lost: read the stored object once and redo them."""
-        policy = await self._repo.policy(session.trust_id) or EvidencePolicy()
-        inspector = ContentInspector(session.media_type, session.size_bytes, set(policy.allowed_media_types), policy.max_size(session.media_type))
+        inspector = (await self._repo.policy(session.trust_id) or EvidencePolicy()).inspector(session.media_type, session.size_bytes)
         hasher = hashlib.sha256()
         async for chunk in self._objects.stream(session.object_key):
             inspector.feed(chunk)

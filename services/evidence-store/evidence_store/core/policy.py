@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from evidence_store.core.content import DEFAULT_ALLOWED, Category
+from evidence_store.core.content import DEFAULT_ALLOWED, Category, ContentInspector
 
 MIB = 1 << 20
 DEFAULT_MAX_BYTES: dict[str, int] = {"image": 30 * MIB, "video": 4096 * MIB, "audio": 500 * MIB, "document": 50 * MIB}
@@ -49,3 +49,7 @@ class EvidencePolicy(BaseModel):
     def max_size(self, media_type: str) -> int:
         """The size limit for a file of this media type."""
         return self.max_bytes[category_of(media_type)]
+
+    def inspector(self, media_type: str, size_bytes: int) -> ContentInspector:
+        """The checks a declared file of this type and size must pass under this policy (raises ContentError at once if it cannot)."""
+        return ContentInspector(media_type, size_bytes, set(self.allowed_media_types), self.max_size(media_type))

@@ -89,7 +89,7 @@ class Uploads:
         if request.size_bytes == 0:
             raise Invalid("the file is empty", field="size_bytes")
         try:
-            ContentInspector(request.media_type, request.size_bytes, set(policy.allowed_media_types), policy.max_size(request.media_type))
+            policy.inspector(request.media_type, request.size_bytes)
         except ContentError as exc:
             raise refusal(exc) from None
         now, sha256 = utcnow(), request.sha256.lower()
@@ -161,8 +161,7 @@ class Uploads:
             self._busy.discard(upload_id)
 
     async def _fresh(self, session: UploadSession) -> Live:
-        policy = await self._policy(session.trust_id)
-        return Live(0, ContentInspector(session.media_type, session.size_bytes, set(policy.allowed_media_types), policy.max_size(session.media_type)))
+        return Live(0, (await self._policy(session.trust_id)).inspector(session.media_type, session.size_bytes))
 
     def _remember(self, upload_id: str, live: Live | None) -> None:
         if live is None:
