@@ -9,11 +9,15 @@ access at once.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from engagement_shared.auth.principal import TRUST_WIDE, Principal, Role
 from engagement_shared.errors import Forbidden, NotFound
 from engagement_shared.events.evidence import Purpose
 from evidence_store.core.pupils import Pupil
+
+if TYPE_CHECKING:
+    from evidence_store.ports.store import EvidenceRepository
 
 SCHOOL_STAFF = {Role.SENCO, Role.TEACHER, Role.TEACHING_ASSISTANT, Role.APP}
 #: The purposes each role may read under.
@@ -29,8 +33,9 @@ PURPOSES_OF_ROLE: dict[Role, set[Purpose]] = {
 DEFAULT_PURPOSE: dict[Role, Purpose] = {Role.PARENT: "share_with_parents", Role.CENTRAL_MODERATOR: "cross_school_moderation"}
 
 
-def known_pupil(by: Principal, pupil: Pupil | None, pupil_id: str) -> Pupil:
+async def known_pupil(by: Principal, repo: EvidenceRepository, pupil_id: str) -> Pupil:
     """The pupil, if it exists in the caller's trust; other trusts' pupils do not exist for them."""
+    pupil = next(iter(await repo.pupils([pupil_id])), None)
     if pupil is None or pupil.trust_id != by.trust_id:
         raise NotFound(f"pupil {pupil_id} not found", field="pupil_id")
     return pupil

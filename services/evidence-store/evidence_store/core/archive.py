@@ -13,7 +13,7 @@ from contextlib import aclosing
 from engagement_shared.auth.principal import Principal
 from engagement_shared.events.envelope import utcnow
 from evidence_store.core import access
-from evidence_store.core.audit import AccessRecord
+from evidence_store.core.audit import access_record
 from evidence_store.core.viewing import neutral_filename
 from evidence_store.ports.objects import ObjectStorage
 from evidence_store.ports.store import EvidenceRepository
@@ -49,10 +49,9 @@ class SubjectAccessExport:
 
     async def prepare(self, by: Principal, pupil_id: str) -> AsyncIterator[bytes]:
         """Check access and log the export now (so a refusal is an HTTP error), then return the stream."""
-        pupil = access.known_pupil(by, next(iter(await self._repo.pupils([pupil_id])), None), pupil_id)
+        pupil = await access.known_pupil(by, self._repo, pupil_id)
         access.require_manage(by, pupil)
-        await self._repo.add_access(AccessRecord(trust_id=pupil.trust_id, school_id=pupil.school_id, pupil_id=pupil_id, evidence_id=None,
-                                                 action="export", purpose=None, by_subject=by.subject, by_role=by.role, at=utcnow()))
+        await self._repo.add_access(access_record(by, pupil, "export", None))
         return self._stream(pupil.trust_id, pupil_id)
 
     async def _stream(self, trust_id: str, pupil_id: str) -> AsyncIterator[bytes]:

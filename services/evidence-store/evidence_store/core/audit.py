@@ -9,11 +9,13 @@ names the pupil only by a one-way reference the DPO can recompute from the pupil
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from datetime import datetime
+from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel
 
-from engagement_shared.auth.principal import Role
+from engagement_shared.auth.principal import Principal, Role
+from engagement_shared.events.envelope import utcnow
 from engagement_shared.events.evidence import Purpose
 
 Action = Literal["upload", "view", "preview", "consent", "attach", "detach", "export", "erase_item", "erase_pupil", "retention"]
@@ -31,6 +33,21 @@ class AccessRecord(BaseModel):
     by_subject: str
     by_role: Role
     at: AwareDatetime
+
+
+class AboutPupil(Protocol):
+    """Anything that says which trust, school and pupil it concerns (a pupil, an evidence item)."""
+
+    trust_id: str
+    school_id: str
+    pupil_id: str
+
+
+def access_record(by: Principal, about: AboutPupil, action: Action, purpose: Purpose | None, evidence_id: str | None = None,
+                  at: datetime | None = None) -> AccessRecord:
+    """What the caller did, with whose evidence, now (or ``at``)."""
+    return AccessRecord(trust_id=about.trust_id, school_id=about.school_id, pupil_id=about.pupil_id, evidence_id=evidence_id, action=action,
+                        purpose=purpose, by_subject=by.subject, by_role=by.role, at=at or utcnow())
 
 
 class ErasureRecord(BaseModel):

@@ -18,7 +18,7 @@ from engagement_shared.auth.principal import Principal
 from engagement_shared.errors import Invalid
 from engagement_shared.events.envelope import utcnow
 from engagement_shared.events.evidence import EvidenceAttached, EvidenceFacts, EvidenceLink, EvidenceUploaded
-from evidence_store.core.audit import AccessRecord
+from evidence_store.core.audit import AccessRecord, access_record
 from evidence_store.core.content import ContentError, ContentInspector, MediaKind
 from evidence_store.core.items import EvidenceItem, UploadSession
 from evidence_store.core.location import strip_location
@@ -134,5 +134,4 @@ class Completion:
 
     @staticmethod
     def _record(by: Principal, item: EvidenceItem, action: str) -> AccessRecord:
-        return AccessRecord(trust_id=item.trust_id, school_id=item.school_id, pupil_id=item.pupil_id, evidence_id=item.evidence_id,
-                            action=action, purpose="internal_assessment", by_subject=by.subject, by_role=by.role, at=utcnow())  # type: ignore[arg-type]
+        return access_record(by, item, action, "internal_assessment", item.evidence_id)  # type: ignore[arg-type]

@@ -50,19 +50,18 @@ class Erasure:
         item = await self._repo.evidence(evidence_id)
         if item is None or item.trust_id != by.trust_id:
             raise NotFound(f"evidence {evidence_id} not found", field="evidence_id")
-        pupil = access.known_pupil(by, next(iter(await self._repo.pupils([item.pupil_id])), None), item.pupil_id)
+        pupil = await access.known_pupil(by, self._repo, item.pupil_id)
         access.require_manage(by, pupil)
         removed = await self._objects.erase(item.object_key)
         return await self._record(pupil, "item", reason, 1, removed, by.subject, by.role, evidence_id)
 
     async def erase_pupil(self, by: Principal, pupil_id: str, reason: str) -> ErasureRecord:
         """Erase everything held about a pupil's evidence: files, previews, unfinished uploads, consents, logs."""
-        pupil = access.known_pupil(by, next(iter(await self._repo.pupils([pupil_id])), None), pupil_id)
+        pupil = await access.known_pupil(by, self._repo, pupil_id)
         access.require_manage(by, pupil)
-        return await self._erase_pupil(pupil, reason, by.subject, by.role)
+        return await self._erase_pupil(pupil, len(await self._repo.evidence_of_pupil(pupil_id)), reason, by.subject, by.role)
 
-    async def _erase_pupil(self, pupil: Pupil, reason: str, subject: str, role: Role) -> ErasureRecord:
-        items = len(await self._repo.evidence_of_pupil(pupil.pupil_id))
+    async def _erase_pupil(self, pupil: Pupil, items: int, reason: str, subject: str, role: Role) -> ErasureRecord:
         removed = await self._objects.erase(pupil_prefix(pupil))
         return await self._record(pupil, "pupil", reason, items, removed, subject, role, None)
 
@@ -88,7 +87,8 @@ class Erasure:
             policy = await self._repo.policy(trust_id) or EvidencePolicy()
             cutoff = years_before(now.date(), policy.retention_years_after_leaving)
             for pupil in await self._repo.pupils_left_on_or_before(trust_id, cutoff):
-                if await self._repo.evidence_of_pupil(pupil.pupil_id):
+                items = len(await self._repo.evidence_of_pupil(pupil.pupil_id))
+                if items:
                     reason = f"kept {policy.retention_years_after_leaving} years after leaving, as the trust's policy says"
-                    records.append(await self._erase_pupil(pupil, reason, RETENTION_SUBJECT, Role.TRUST_ADMIN))
+                    records.append(await self._erase_pupil(pupil, items, reason, RETENTION_SUBJECT, Role.TRUST_ADMIN))
         return records

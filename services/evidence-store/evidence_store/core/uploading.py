@@ -83,7 +83,7 @@ class Uploads:
 
     async def start(self, by: Principal, request: UploadRequest) -> tuple[UploadView, bool]:
         """Declare a file. Returns the session and whether it is new; the same file for the same pupil is stored once."""
-        pupil = access.known_pupil(by, next(iter(await self._repo.pupils([request.pupil_id])), None), request.pupil_id)
+        pupil = await access.known_pupil(by, self._repo, request.pupil_id)
         access.require_upload(by, pupil, state_of(pupil.pupil_id, await self._repo.consents(pupil.pupil_id)).current)
         policy = await self._policy(pupil.trust_id)
         if request.size_bytes == 0:

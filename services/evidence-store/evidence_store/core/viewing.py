@@ -16,7 +16,7 @@ from engagement_shared.errors import Forbidden, NotFound
 from engagement_shared.events.envelope import utcnow
 from engagement_shared.events.evidence import ConsentChange, ConsentChanged, EvidenceDetached, Purpose
 from evidence_store.core import access
-from evidence_store.core.audit import AccessRecord, ErasureRecord
+from evidence_store.core.audit import AccessRecord, ErasureRecord, access_record
 from evidence_store.core.completion import PRODUCER, Completion
 from evidence_store.core.consent import ConsentRequest, ConsentState, decision, may_record, state_of
 from evidence_store.core.items import EvidenceItem, EvidenceView
@@ -54,7 +54,7 @@ class Viewing:
 
     async def pupil(self, by: Principal, pupil_id: str) -> Pupil:
         """The pupil, if the caller's trust has them."""
-        return access.known_pupil(by, next(iter(await self._repo.pupils([pupil_id])), None), pupil_id)
+        return await access.known_pupil(by, self._repo, pupil_id)
 
     async def consent_of(self, pupil_id: str) -> dict[str, bool]:
         """The pupil's standing consent per purpose."""
@@ -84,8 +84,7 @@ class Viewing:
         key = item.preview_key if preview and item.preview_key else item.object_key
         url = await self._objects.presigned_get(key, LINK_LIFETIME, filename=neutral_filename(item, preview),
                                                 content_type="image/jpeg" if preview else item.media_type)
-        await self._repo.add_access(AccessRecord(trust_id=item.trust_id, school_id=item.school_id, pupil_id=pupil.pupil_id, evidence_id=item.evidence_id,
-                                                 action="preview" if preview else "view", purpose=chosen, by_subject=by.subject, by_role=by.role, at=utcnow()))
+        await self._repo.add_access(access_record(by, item, "preview" if preview else "view", chosen, item.evidence_id))
         return Link(evidence_id=item.evidence_id, purpose=chosen, url=url, expires_at=utcnow() + LINK_LIFETIME)
 
     async def attach(self, by: Principal, evidence_id: str, observation_ids: Sequence[str]) -> EvidenceView:
@@ -106,8 +105,7 @@ class Viewing:
             current = await tx.evidence(evidence_id) or item
             updated = current.model_copy(update={"observation_ids": [o for o in current.observation_ids if o != observation_id]})
             await tx.save_evidence(updated)
-            await tx.add_access(AccessRecord(trust_id=item.trust_id, school_id=item.school_id, pupil_id=item.pupil_id, evidence_id=evidence_id,
-                                             action="detach", purpose="internal_assessment", by_subject=by.subject, by_role=by.role, at=utcnow()))
+            await tx.add_access(access_record(by, item, "detach", "internal_assessment", evidence_id))
             tx.emit(EvidenceDetached(occurred_at=utcnow(), trust_id=item.trust_id, school_id=item.school_id, producer=PRODUCER,
                                      payload={"evidence_id": evidence_id, "pupil_id": item.pupil_id, "observation_id": observation_id}))  # type: ignore[arg-type]
         return EvidenceView.of(updated)
@@ -127,8 +125,7 @@ class Viewing:
         made = decision(by, pupil_id, purpose, request, utcnow())
         async with self._repo.transaction() as tx:
             await tx.add_consent(made)
-            await tx.add_access(AccessRecord(trust_id=pupil.trust_id, school_id=pupil.school_id, pupil_id=pupil_id, evidence_id=None, action="consent",
-                                             purpose=purpose, by_subject=by.subject, by_role=by.role, at=made.effective_at))
+            await tx.add_access(access_record(by, pupil, "consent", purpose, at=made.effective_at))
             tx.emit(ConsentChanged(occurred_at=made.effective_at, trust_id=pupil.trust_id, school_id=pupil.school_id, producer=PRODUCER,
                                    payload=ConsentChange(pupil_id=pupil_id, purpose=purpose, granted=made.granted, given_by_role=made.given_by,
                                                          effective_at=made.effective_at)))
