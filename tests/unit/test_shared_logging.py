@@ -42,6 +42,9 @@ def start_logging(capsys: pytest.CaptureFixture[str]) -> Iterator[Any]:
 
     def start(level: str = "DEBUG") -> Any:
         configure_logging("unit-test", level=level)
+        # Module-level loggers used now must not cache this test's captured stdout: pytest closes it
+        # afterwards, and any later test whose code logs through them would write to a closed file.
+        structlog.configure(cache_logger_on_first_use=False)
 
         def read() -> list[dict[str, Any]]:
             out = capsys.readouterr().out
