@@ -83,6 +83,14 @@ class TelemetrySettings(BaseSettings):
     log_level: str = "INFO"
 
 
+class LinkSettings(BaseSettings):
+    """Where a service finds the other services' APIs it calls on a user's behalf."""
+
+    model_config = SettingsConfigDict(env_prefix="LINKS_")
+
+    evidence_store_url: str = "http://127.0.0.1:8002"
+
+
 @dataclass
 class ServiceConfig:
     """The settings one service process reads, composed from the adapter settings above."""
@@ -93,6 +101,7 @@ class ServiceConfig:
     auth: AuthSettings = field(default_factory=AuthSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
+    links: LinkSettings = field(default_factory=LinkSettings)
 
     @classmethod
     def load(cls, service: str, database: str, port: int) -> ServiceConfig:

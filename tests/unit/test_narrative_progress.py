@@ -65,13 +65,20 @@ def summaries(state: dict[str, ProjectedObservation]) -> dict[str, PupilProgress
 # --- projected ----------------------------------------------------------------------------------------
 
 
-def test_recorded_event_projects_its_areas() -> None:
-    """The projection keeps only ids, time and judgements: enough to summarise, nothing personal."""
-    after = projected(recorded("o1", areas={"exploration": "emerging", "initiation": "secure"}), None)
+def test_recorded_event_projects_what_progress_needs_and_nothing_personal() -> None:
+    """The projection keeps judgements and the circumstances generalisation is judged across; the
+    observer, free-text notes and health details stay in observation-ingest (only that health was noted)."""
+    event = recorded("o1", areas={"exploration": "emerging", "initiation": "secure"})
+    event.payload.observation.context.health = "had a cold"
+    event.payload.observation.notes = "free text"
+    after = projected(event, None)
     assert after is not None
-    assert after.model_dump() == {"observation_id": "o1", "pupil_id": "pupil-1", "trust_id": "trust-1", "school_id": "school-1",
-                                  "version": 1, "observed_at": T0, "withdrawn": False,
-                                  "areas": {Area.EXPLORATION: "emerging", Area.INITIATION: "secure"}}
+    dumped = after.model_dump()
+    assert {k: dumped[k] for k in ("observation_id", "pupil_id", "trust_id", "school_id", "version", "observed_at", "withdrawn", "areas")} == {
+        "observation_id": "o1", "pupil_id": "pupil-1", "trust_id": "trust-1", "school_id": "school-1", "version": 1,
+        "observed_at": T0, "withdrawn": False, "areas": {Area.EXPLORATION: "emerging", Area.INITIATION: "secure"}}
+    assert after.activity == "bubble tube" and after.context.unwell
+    assert "free text" not in str(dumped) and "cold" not in str(dumped) and "staff-1" not in str(dumped)
 
 
 def test_newer_version_replaces_older() -> None:

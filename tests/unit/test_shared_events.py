@@ -66,6 +66,10 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "moderation.item_due": {"round_id": "round-1", "item_id": "item-1", "moderator_id": "staff-2", "overdue": False},
     "moderation.judgement_agreed": _AGREED,
     "moderation.amendment_requested": _AGREED,
+    "trust.configured": {"trust_id": "trust-1", "descriptor_scale": ["emerging", "secure"], "prompt_hierarchy": ["physical_prompt", "independent"],
+                         "observation_gap_days": 14, "target_warning_days": 42},
+    "progress.alert_raised": {"alert_id": "outcome_stalled:pupil-1:outcome-1:2026-11-02", "kind": "outcome_stalled", "pupil_id": "pupil-1",
+                              "outcome_id": "outcome-1", "target_date": "2027-01-15", "last_evidence_at": WHEN, "threshold_days": 42},
 }
 
 

@@ -86,3 +86,26 @@ class EhcOutcomeUpdated(Event):
     type: Literal["ehc_outcome.updated"] = "ehc_outcome.updated"
     schema_version: Literal[1] = 1
     payload: OutcomeFacts
+
+
+class TrustSettings(BaseModel):
+    """The parts of a trust's configuration other services reason with: the order of its words and
+    how often its pupils should be observed (observation-ingest keeps the rest)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trust_id: str
+    descriptor_scale: list[str] = Field(min_length=2, description="How established an area is, least to most.")
+    prompt_hierarchy: list[str] = Field(min_length=2, description="Support levels, most support to independent.")
+    observation_gap_days: int = Field(ge=1, description="Days without an observation before the SENCO is alerted.")
+    target_warning_days: int = Field(default=42, ge=1, description="How long before an EHC target date a stall is flagged.")
+
+
+class TrustConfigured(Event):
+    """A trust saved its configuration; projections re-read progress in its words."""
+
+    topic: ClassVar[str] = "directory"
+    key_field: ClassVar[str] = "trust_id"
+    type: Literal["trust.configured"] = "trust.configured"
+    schema_version: Literal[1] = 1
+    payload: TrustSettings

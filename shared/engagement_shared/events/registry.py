@@ -12,12 +12,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engagement_shared.events import directory, evidence, moderation, observations
+from engagement_shared.events import alerts, directory, evidence, moderation, observations
 from engagement_shared.events.envelope import Event
 
 EVENT_TYPES: dict[str, type[Event]] = {
     model.model_fields["type"].default: model
-    for module in (directory, observations, evidence, moderation)
+    for module in (directory, observations, evidence, moderation, alerts)
     for model in vars(module).values()
     if isinstance(model, type) and issubclass(model, Event) and model is not Event
 }

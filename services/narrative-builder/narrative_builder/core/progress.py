@@ -1,4 +1,7 @@
-"""A pupil's progress per area of engagement, folded from observation events.
+"""A pupil's running summary per area of engagement (counts, latest judgement), folded from observation events.
+
+The summary is cheap to keep exactly in step with every event; the full profile
+(:mod:`narrative_builder.core.progress_rules`) is rebuilt from the same observations.
 
 Each observation is kept at its newest version only (events may arrive twice or out of order).
 A pupil's summary is updated by the difference each observation's change makes; when the change
@@ -16,19 +19,7 @@ from pydantic import BaseModel, Field
 from engagement_shared.events.envelope import Event
 from engagement_shared.events.observations import ObservationAmended, ObservationRecorded, ObservationWithdrawn
 from engagement_shared.events.vocabulary import Area
-
-
-class ProjectedObservation(BaseModel):
-    """What the projection keeps of one observation: enough to summarise, nothing personal."""
-
-    observation_id: str
-    pupil_id: str
-    trust_id: str
-    school_id: str
-    version: int
-    observed_at: datetime | None = None
-    areas: dict[Area, str] = Field(default_factory=dict)
-    withdrawn: bool = False
+from narrative_builder.core.records import ProjectedObservation
 
 
 class AreaProgress(BaseModel):
@@ -53,10 +44,7 @@ class PupilProgress(BaseModel):
 def projected(event: Event, current: ProjectedObservation | None) -> ProjectedObservation | None:
     """The observation after this event, or None if the event is older than what is held."""
     if isinstance(event, (ObservationRecorded, ObservationAmended)):
-        o = event.payload.observation
-        candidate = ProjectedObservation(observation_id=o.observation_id, pupil_id=o.pupil_id, trust_id=event.trust_id,
-                                         school_id=o.school_id, version=o.version, observed_at=o.observed_at,
-                                         areas={j.area: j.established for j in o.areas})
+        candidate = ProjectedObservation.of(event.trust_id, event.payload.observation)
     elif isinstance(event, ObservationWithdrawn):
         p = event.payload
         base = current.model_dump() if current else {"observation_id": p.observation_id, "pupil_id": p.pupil_id,

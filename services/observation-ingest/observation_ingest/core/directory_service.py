@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime, time
 
 from engagement_shared.auth.principal import Principal, Role
 from engagement_shared.errors import Forbidden, Invalid, NotFound
-from engagement_shared.events.directory import EhcOutcomeSet, EhcOutcomeUpdated, PupilLeft, PupilRegistered, PupilUpdated
+from engagement_shared.events.directory import (
+    EhcOutcomeSet, EhcOutcomeUpdated, PupilLeft, PupilRegistered, PupilUpdated, TrustConfigured, TrustSettings,
+)
 from engagement_shared.events.envelope import new_id, utcnow
 from observation_ingest.core import access
 from observation_ingest.core.directory import (
@@ -51,8 +53,11 @@ class DirectoryService:
             raise NotFound(f"trust {trust_id} not found")
         if not by.can_administer_trust(trust_id):
             raise Forbidden("only the trust's admin may change its configuration")
+        settings = TrustSettings(trust_id=trust_id, descriptor_scale=config.descriptor_scale, prompt_hierarchy=config.prompt_hierarchy,
+                                 observation_gap_days=config.observation_gap_days, target_warning_days=config.target_warning_days)
         async with self._uow() as uow:
             await uow.configs.save(trust_id, config)
+            uow.emit(TrustConfigured(occurred_at=utcnow(), trust_id=trust_id, school_id="", producer=access.PRODUCER, payload=settings))
         return config
 
     async def add_school(self, by: Principal, data: SchoolInput) -> School:

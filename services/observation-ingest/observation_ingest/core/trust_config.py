@@ -41,6 +41,8 @@ class TrustConfig(BaseModel):
         default_factory=lambda: ["visual", "auditory", "tactile", "olfactory", "gustatory", "vestibular", "proprioceptive"],
         min_length=1, max_length=30)
     observation_gap_days: int = Field(default=14, ge=1, le=120, description="Days without an observation before the SENCO is alerted.")
+    target_warning_days: int = Field(default=42, ge=7, le=365,
+                                     description="How long before an EHC target date the SENCO is alerted if its outcome shows no new progress.")
 
     @model_validator(mode="after")
     def _no_repeats(self) -> TrustConfig:
