@@ -62,7 +62,14 @@ async def test_observation_reaches_the_projection_and_amendments_follow(
         assert other_trust.status_code == 404
         assert (await narrative.get(f"/v1/pupils/{pupil}/progress")).status_code == 401
         routes = {path for path in app.openapi()["paths"] if path.startswith("/v1")}
-        assert routes == {"/v1/pupils/{pupil_id}/progress"}, "a new narrative-builder route needs its authorisation checks here"
+        assert routes == {"/v1/pupils/{pupil_id}/progress", "/v1/pupils/{pupil_id}/profile", "/v1/alerts", "/v1/reports",
+                          "/v1/reports/{report_id}", "/v1/reports/{report_id}/content", "/v1/reports/{report_id}/finalisation",
+                          "/v1/reports/{report_id}/html", "/v1/reports/{report_id}/pdf", "/v1/report-checks", "/v1/report-runs",
+                          "/v1/report-runs/{batch_id}"}, \
+            "a new narrative-builder route needs its authorisation checks (here or in test_narrative_reports.py)"
+        for path in ("profile", "progress"):
+            assert (await narrative.get(f"/v1/pupils/{pupil}/{path}", headers=auth(world.token("teacher", school=1)))).status_code == 403
+        assert (await narrative.post("/v1/report-checks", json={})).status_code == 401
 
 
 async def test_directory_events_reach_the_bus_without_personal_data(

@@ -1,7 +1,8 @@
 """The spine as real processes: local infrastructure, observation-ingest (serve, relay) and
 narrative-builder (consume), each with its own database and a topic prefix of its own; with
 ``moderation=True`` also moderation (serve, consume, relay) and observation-ingest's consumer of
-moderation's agreed changes; with ``evidence=True`` also evidence-store (serve, consume, relay).
+moderation's agreed changes; with ``evidence=True`` also evidence-store (serve, consume, relay);
+with ``reports=True`` also narrative-builder's API and its report-run worker.
 
 System tests break it on purpose (kill -9, a broker restart); the benchmarks measure it.
 """
@@ -26,10 +27,12 @@ class Spine:
     endpoints: Endpoints = field(init=False)
     moderation: bool = False
     evidence: bool = False
+    reports: bool = False
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     api: str = ""
     moderation_api: str = ""
     evidence_api: str = ""
+    narrative_api: str = ""
 
     @property
     def ingest_db(self) -> str:
@@ -67,7 +70,7 @@ class Spine:
     def __enter__(self) -> Spine:
         self.infra = LocalInfrastructure(self.root / "infra")
         self.endpoints = self.infra.start()
-        port, moderation_port, evidence_port = free_ports(3)
+        port, moderation_port, evidence_port, narrative_port = free_ports(4)
         self.api = f"http://127.0.0.1:{port}"
         ingest, narrative = self._env(self.ingest_db, port), self._env(self.narrative_db)
         self.processes = {
@@ -92,6 +95,13 @@ class Spine:
                 "evidence-api": ServiceProcess("evidence-api", ["evidence-store", "serve"], evidence, self.logs, f"{self.evidence_api}/health"),
                 "evidence-consumer": ServiceProcess("evidence-consumer", ["evidence-store", "consume"], evidence, self.logs),
                 "evidence-relay": ServiceProcess("evidence-relay", ["evidence-store", "relay"], evidence, self.logs),
+            }
+        if self.reports:
+            self.narrative_api = f"http://127.0.0.1:{narrative_port}"
+            served = self._env(self.narrative_db, narrative_port)
+            self.processes |= {
+                "narrative-api": ServiceProcess("narrative-api", ["narrative-builder", "serve"], served, self.logs, f"{self.narrative_api}/health"),
+                "narrative-reports": ServiceProcess("narrative-reports", ["narrative-builder", "reports"], served, self.logs),
             }
         try:
             for process in self.processes.values():

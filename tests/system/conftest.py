@@ -12,10 +12,10 @@ import pytest
 from tests.support.spine import Spine
 
 
-def _spine(root: Path, moderation: bool = False, evidence: bool = False) -> Iterator[Spine]:
+def _spine(root: Path, moderation: bool = False, evidence: bool = False, reports: bool = False) -> Iterator[Spine]:
     if os.environ.get("INFRA_MODE", "local") != "local":
         pytest.skip("restarting the broker needs the local stand-ins")
-    with Spine(root, moderation=moderation, evidence=evidence) as spine:
+    with Spine(root, moderation=moderation, evidence=evidence, reports=reports) as spine:
         yield spine
 
 
@@ -35,3 +35,9 @@ def platform_with_moderation(tmp_path: Path) -> Iterator[Spine]:
 def platform_with_evidence(tmp_path: Path) -> Iterator[Spine]:
     """The platform plus evidence-store (serve, consume, relay)."""
     yield from _spine(tmp_path, evidence=True)
+
+
+@pytest.fixture
+def platform_with_reports(tmp_path: Path) -> Iterator[Spine]:
+    """The platform plus narrative-builder's API and report-run worker."""
+    yield from _spine(tmp_path, reports=True)

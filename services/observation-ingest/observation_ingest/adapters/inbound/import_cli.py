@@ -13,8 +13,7 @@ from pathlib import Path
 
 import httpx
 
-BAR_WIDTH = 30
-
+from engagement_shared.console import draw_progress
 
 def _chunks(path: Path, size: int):  # type: ignore[no-untyped-def]
     """Yield (first file line, CSV text with header, row count) per chunk of rows."""
@@ -44,12 +43,6 @@ def _text(header: list[str], rows: list[list[str]]) -> str:
     return out.getvalue()
 
 
-def _bar(done: int, total: int) -> None:
-    filled = BAR_WIDTH * done // max(total, 1)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} rows")
-    sys.stderr.flush()
-
-
 def import_file(path: Path, school_id: str, api: str, token: str, chunk: int) -> int:
     """Import the file; print a per-row error report; exit code 1 if any row was rejected."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -57,7 +50,7 @@ def import_file(path: Path, school_id: str, api: str, token: str, chunk: int) ->
     counts = {"registered": 0, "updated": 0, "unchanged": 0, "rejected": 0}
     problems: list[str] = []
     done = 0
-    _bar(done, total)
+    draw_progress(done, total, "rows")
     with httpx.Client(base_url=api, headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
         for first_line, text, count in _chunks(path, chunk):
             response = client.post(f"/v1/schools/{school_id}/pupils/import", params={"first_line": first_line},
@@ -72,7 +65,7 @@ def import_file(path: Path, school_id: str, api: str, token: str, chunk: int) ->
                 for error in row["errors"]:
                     problems.append(f"  line {row['line']}: {error['field']}: {error['message']}")
             done += count
-            _bar(done, total)
+            draw_progress(done, total, "rows")
     sys.stderr.write("\n")
     print(", ".join(f"{v} {k}" for k, v in counts.items()))
     if problems:
