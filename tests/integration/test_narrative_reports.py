@@ -12,9 +12,15 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from engagement_shared.auth.principal import Role
 from engagement_shared.events.alerts import AlertFacts, ProgressAlertRaised
 from engagement_shared.settings import ServiceConfig
+from narrative_builder.adapters.outbound.evidence_pictures import EvidenceStorePictures
+from narrative_builder.adapters.outbound.report_rendering import ReportLabRenderer
+from narrative_builder.core.report_model import Paragraph, ReportContent, Section
 from narrative_builder.inject import build_app, services
+from tests.support.evidence import evidence_trust
+from tests.support.media import jpeg_with_location
 from tests.support.pipeline import eventually, running_pipeline
 from tests.support.world import World, auth, observation, token
 
@@ -171,3 +177,29 @@ async def test_alerts_reach_the_senco_of_the_school_only(world: World, narrative
         assert (await nb.get("/v1/alerts", headers=auth(world.token("senco", school=1)))).json() == []
         assert len((await nb.get("/v1/alerts", headers=auth(world.token("trust_admin", school="all")))).json()) == 1
         assert (await nb.get("/v1/alerts", headers=auth(world.token("teacher")))).status_code == 403
+
+
+async def test_report_pictures_are_only_evidence_the_family_agreed_to_share(ingest: httpx.AsyncClient, ingest_config: ServiceConfig,
+                                                                             evidence_config: ServiceConfig) -> None:
+    """Thumbnails come from evidence-store as the person asking: consent checked there, every link logged."""
+    async with evidence_trust(ingest, ingest_config, evidence_config) as trust:
+        pupil = trust.pupil()
+        await trust.consent(pupil, ["internal_assessment"])
+        uploaded = await trust.upload(trust.tok(Role.TEACHER), pupil, jpeg_with_location(), "image/jpeg")
+        assert uploaded.status_code == 201, uploaded.text
+        evidence_id = uploaded.json()["evidence"]["evidence_id"]
+        pictures = EvidenceStorePictures("http://evidence", transport=httpx.ASGITransport(app=trust.api._transport.app))  # type: ignore[attr-defined]
+        senco = trust.world.token("senco")
+        assert await pictures.thumbnails(senco, pupil, [evidence_id]) == {}, "no consent to share with parents yet"
+        await trust.consent(pupil, ["share_with_parents"])
+        found = await pictures.thumbnails(senco, pupil, [evidence_id, "not-this-pupils"])
+        assert list(found) == [evidence_id] and found[evidence_id][:2] == b"\xff\xd8"
+        content = ReportContent(kind="parent_end_of_year", title="Sam's year", evidence_ids=[evidence_id],
+                                sections=[Section(heading="Exploration", paragraphs=[Paragraph(text="Sam loved the bubble tube.")])])
+        pdf = ReportLabRenderer(compress=False).pdf(content, found)
+        assert b"/Subtype /Image" in pdf
+        logged = (await trust.api.get("/v1/access-log", params={"pupil_id": pupil}, headers=trust.tok(Role.SENCO))).json()
+        assert any(entry.get("evidence_id") == evidence_id for entry in logged)
+        await trust.consent(pupil, ["share_with_parents"], granted=False)
+        assert await pictures.thumbnails(senco, pupil, [evidence_id]) == {}
+        assert await EvidenceStorePictures("http://127.0.0.1:9").thumbnails(senco, pupil, [evidence_id]) == {}, "unreachable: no pictures, no failure"

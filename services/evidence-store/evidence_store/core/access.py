@@ -24,8 +24,9 @@ SCHOOL_STAFF = {Role.SENCO, Role.TEACHER, Role.TEACHING_ASSISTANT, Role.APP}
 PURPOSES_OF_ROLE: dict[Role, set[Purpose]] = {
     Role.TRUST_ADMIN: {"internal_assessment", "share_with_parents", "cross_school_moderation", "exemplar_library"},
     Role.CENTRAL_MODERATOR: {"cross_school_moderation", "exemplar_library"},
-    Role.SENCO: {"internal_assessment", "exemplar_library"},
-    Role.TEACHER: {"internal_assessment", "exemplar_library"},
+    # Staff who write reports to parents may put in them what the family agreed to share.
+    Role.SENCO: {"internal_assessment", "share_with_parents", "exemplar_library"},
+    Role.TEACHER: {"internal_assessment", "share_with_parents", "exemplar_library"},
     Role.TEACHING_ASSISTANT: {"internal_assessment", "exemplar_library"},
     Role.APP: {"internal_assessment"},
     Role.PARENT: {"share_with_parents"},

@@ -24,9 +24,10 @@ MAX_BYTES = 2 * 1024 * 1024
 class EvidenceStorePictures:
     """Reads thumbnails through evidence-store's HTTP API."""
 
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout
+        self._transport = transport  # tests reach an in-process evidence-store
 
     async def thumbnails(self, token: str, pupil_id: str, evidence_ids: Sequence[str]) -> Mapping[str, bytes]:
         wanted = list(dict.fromkeys(evidence_ids))
@@ -34,7 +35,7 @@ class EvidenceStorePictures:
             return {}
         headers = {"Authorization": f"Bearer {token}"}
         try:
-            async with httpx.AsyncClient(base_url=self._base_url, headers=headers, timeout=self._timeout) as client:
+            async with httpx.AsyncClient(base_url=self._base_url, headers=headers, timeout=self._timeout, transport=self._transport) as client:
                 listed = await client.get(f"/v1/pupils/{pupil_id}/evidence", params={"purpose": SHARE_WITH_PARENTS})
                 if listed.status_code != 200:
                     log.info("no shareable evidence listed", status=listed.status_code)
