@@ -13,7 +13,10 @@ import signal
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
+
+import httpx
 
 from engagement_shared.infra.local import Endpoints, LocalInfrastructure, free_ports
 from engagement_shared.infra.processes import ServiceProcess
@@ -22,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {  # name -> (default port, database, extra worker commands)
     "observation-ingest": (8001, "observation_ingest", ["relay", "consume"]),
     "evidence-store": (8002, "evidence_store", ["consume", "relay", "housekeeping"]),
-    "narrative-builder": (8003, "narrative_builder", ["consume"]),
+    "narrative-builder": (8003, "narrative_builder", ["consume", "reports", "monitor"]),
     "moderation": (8004, "moderation", ["consume", "relay", "remind"]),
 }
 
@@ -39,7 +42,8 @@ def plan_processes(endpoints: Endpoints, logs: Path) -> tuple[list[ServiceProces
     processes, urls = [], {}
     for name, (preferred, database, workers) in SERVICES.items():
         port = _port(preferred)
-        env = {**endpoints.environment(), "MONGO_DATABASE": database, "HTTP_PORT": str(port), "OTEL_SERVICE_NAME": name}
+        env = {**endpoints.environment(), "MONGO_DATABASE": database, "HTTP_PORT": str(port), "OTEL_SERVICE_NAME": name,
+               "LINKS_EVIDENCE_STORE_URL": urls.get("evidence-store", "")}
         urls[name] = f"http://127.0.0.1:{port}"
         processes.append(ServiceProcess(name, [name, "serve"], env, logs, f"{urls[name]}/health"))
         processes += [ServiceProcess(f"{name}-{worker}", [name, worker], env, logs) for worker in workers]
@@ -61,13 +65,32 @@ def _seed(urls: dict[str, str]) -> str:
     pictures = demo_evidence.seed_evidence_sync(ingest, evidence, summary.senco_token, summary.schools[0].school_id,  # type: ignore[attr-defined]
                                                 summary.parent_pupil_id)
     pupil = summary.parent_pupil_id
+    report_id = _first_report(narrative, summary.senco_token, pupil)
     return "\n".join([
         summary.render(ingest),
-        "A pupil's progress per area (narrative-builder; it fills in within seconds):",
-        f'  curl -s -H "Authorization: Bearer $EM_TOKEN" {narrative}/v1/pupils/{pupil}/progress',
+        "A pupil's progress profile (narrative-builder): how established each area is over time, lateral progress,",
+        "progress per half-term and per EHC outcome, what works for them:",
+        f'  curl -s -H "Authorization: Bearer $EM_TOKEN" {narrative}/v1/pupils/{pupil}/profile',
+        f"A drafted end-of-year report for that pupil's parents (edit it with PUT /v1/reports/{report_id}/content, finalise it as the SENCO):",
+        f'  curl -s -H "Authorization: Bearer {summary.senco_token}" {narrative}/v1/reports/{report_id}/pdf -o report.pdf',
+        f'  curl -s -H "Authorization: Bearer {summary.senco_token}" {narrative}/v1/reports/{report_id}/html -o report.html',
         f"Evidence (evidence-store): {pictures} invented pictures added, with consent, for pupils of the first school. As the parent:",
         f'  curl -s -H "Authorization: Bearer {summary.parent_token}" {evidence}/v1/pupils/{pupil}/evidence',
         "  then POST /v1/evidence/<evidence_id>/link with {} for a five-minute link to the picture."])
+
+
+def _first_report(narrative: str, senco_token: str, pupil: str, timeout: float = 60.0) -> str:
+    """Draft the demo pupil's parent report once their profile is in (the consumer needs a moment)."""
+    headers = {"Authorization": f"Bearer {senco_token}"}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if httpx.get(f"{narrative}/v1/pupils/{pupil}/profile", headers=headers, timeout=30).status_code == 200:
+            break
+        time.sleep(0.5)
+    response = httpx.post(f"{narrative}/v1/reports", headers=headers, timeout=60,
+                          json={"kind": "parent_end_of_year", "period": "this school year", "pupil_id": pupil})
+    response.raise_for_status()
+    return str(response.json()["report_id"])
 
 
 def main(argv: list[str] | None = None) -> None:
