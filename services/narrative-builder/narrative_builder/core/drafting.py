@@ -1153,6 +1153,12 @@ def draft_governors_summary(profiles: Sequence[PupilProfile], *, scope_label: st
     return _checked(content)
 
 
+#: How a governors' summary says where a group of outcomes stands, in the order it says it.
+_OUTCOME_PHRASES = (("achieved", "were met"), ("progressing", "are moving forward"), ("consolidating", "are becoming steadier"),
+                    ("maintained", "are being held steady"), ("dipped", "went through a harder time recently"),
+                    ("stalled", "had no new progress recently"), ("no_evidence", "have no evidence linked yet"))
+
+
 def _governors_outcomes(profiles: Sequence[PupilProfile]) -> list[Paragraph]:
     """EHC outcomes by area of need, in proportion words; areas of need with too few pupils are not described."""
     out = [Paragraph(text=("An Education, Health and Care plan (EHC plan) sets out goals for a child. Here is how "
@@ -1173,21 +1179,7 @@ def _governors_outcomes(profiles: Sequence[PupilProfile]) -> list[Paragraph]:
                 if o.area_of_need is need:
                     counts[_outcome_status(o, p.regressive_condition)] += 1
         total = len(outcomes)
-        parts = []
-        if counts["achieved"]:
-            parts.append(f"{_outcomes_words(counts['achieved'], total)} were met")
-        if counts["progressing"]:
-            parts.append(f"{_outcomes_words(counts['progressing'], total)} are moving forward")
-        if counts["consolidating"]:
-            parts.append(f"{_outcomes_words(counts['consolidating'], total)} are becoming steadier")
-        if counts["maintained"]:
-            parts.append(f"{_outcomes_words(counts['maintained'], total)} are being held steady")
-        if counts["dipped"]:
-            parts.append(f"{_outcomes_words(counts['dipped'], total)} went through a harder time recently")
-        if counts["stalled"]:
-            parts.append(f"{_outcomes_words(counts['stalled'], total)} had no new progress recently")
-        if counts["no_evidence"]:
-            parts.append(f"{_outcomes_words(counts['no_evidence'], total)} have no evidence linked yet")
+        parts = [f"{_outcomes_words(counts[status], total)} {phrase}" for status, phrase in _OUTCOME_PHRASES if counts[status]]
         text = f"For {label}, {_join(parts)}." if parts else f"For {label}, evidence is still being gathered."
         if counts["stalled"]:
             text += " Schools will review how they support these goals before their target dates."

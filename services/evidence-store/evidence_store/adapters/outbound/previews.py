@@ -9,11 +9,12 @@ this service. Previews are new images carrying no metadata at all, never copies 
 from __future__ import annotations
 
 import asyncio
-import io
 
 import imageio_ffmpeg
 import structlog
-from PIL import Image, ImageOps
+from PIL import Image
+
+from engagement_shared.pictures import small_jpeg
 
 from evidence_store.core.content import ContentError
 
@@ -29,26 +30,9 @@ _URL_PROTOCOLS = "http,https,tcp,tls"
 def image_thumbnail(data: bytes, max_side: int = 320) -> bytes:
     """A small JPEG of a photo for lists and moderation screens: the right way up, and with no metadata."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.draft("RGB", (max_side, max_side))
-            upright = ImageOps.exif_transpose(image)
-        upright.thumbnail((max_side, max_side))
-        flat = _flattened(upright)
-        flat.info.clear()
-        out = io.BytesIO()
-        flat.save(out, "JPEG", quality=80)
+        return small_jpeg(data, max_side)[0]
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         raise ContentError("the image cannot be decoded") from error
-    return out.getvalue()
-
-
-def _flattened(image: Image.Image) -> Image.Image:
-    """The image as RGB, transparency laid over white, since JPEG has no alpha channel."""
-    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, "white")
-        return Image.alpha_composite(white, rgba).convert("RGB")
-    return image.convert("RGB")
 
 
 async def video_poster(source: str, max_side: int = 320, timeout: float = 60.0) -> bytes | None:

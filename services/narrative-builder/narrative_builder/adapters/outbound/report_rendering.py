@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from PIL import Image, ImageOps
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -35,6 +34,7 @@ from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer
 from reportlab.platypus import Image as PdfImage
 from reportlab.platypus import Paragraph as PdfParagraph
 
+from engagement_shared.pictures import small_jpeg
 from narrative_builder.adapters.outbound.report_charts import (
     AreaPicture,
     area_chart,
@@ -316,28 +316,10 @@ def _reencoded(data: bytes) -> tuple[bytes, int, int] | None:
     """The picture as a small, upright JPEG with no metadata, or None when it is not a picture we
     can read; one bad thumbnail must never stop a family's report, and the log says only why."""
     try:
-        with Image.open(io.BytesIO(data), formats=PICTURE_FORMATS) as image:
-            if image.width * image.height > MAX_SOURCE_PIXELS:
-                raise ValueError("picture too large for a thumbnail")
-            image.draft("RGB", (PICTURE_SIDE, PICTURE_SIDE))
-            upright = ImageOps.exif_transpose(image)
-            upright.thumbnail((PICTURE_SIDE, PICTURE_SIDE))
-            flat = _flattened(upright)
-        out = io.BytesIO()
-        flat.save(out, "JPEG", quality=82)
+        return small_jpeg(data, PICTURE_SIDE, quality=82, formats=PICTURE_FORMATS, max_pixels=MAX_SOURCE_PIXELS)
     except Exception as error:  # noqa: BLE001 - any decoder failure means "leave this picture out"
         log.warning("report.picture_skipped", reason=type(error).__name__)
         return None
-    return out.getvalue(), flat.width, flat.height
-
-
-def _flattened(image: Image.Image) -> Image.Image:
-    """RGB with any transparency laid over white, as JPEG has no alpha channel."""
-    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, "white")
-        return Image.alpha_composite(white, rgba).convert("RGB")
-    return image.convert("RGB")
 
 
 # --- HTML pieces ---------------------------------------------------------------------------------
