@@ -51,6 +51,10 @@ def test_run_command_serves_the_demo_and_projects_a_new_observation(tmp_path: Pa
         assert parent_listing is not None, output
         pictures = httpx.get(parent_listing.group(2), headers={"Authorization": f"Bearer {parent_listing.group(1)}"}).json()
         assert [p["media_type"] for p in pictures] == ["image/png"] and pictures[0]["preview"] == "ready"
+        report = re.search(r'curl -s -H "Authorization: Bearer (\S+)" (http://\S+/v1/reports/\S+/pdf) -o report.pdf', output)
+        assert report is not None, output
+        pdf = httpx.get(report.group(2), headers={"Authorization": f"Bearer {report.group(1)}"}, timeout=60)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-"), "the demo's drafted report does not render"
         admin = auth(token("trust_admin", "demo-trust"))
         ingest = urls["observation-ingest"]
         schools = httpx.get(f"{ingest}/v1/schools", headers=admin).json()

@@ -101,7 +101,7 @@ async def consumer(config: ServiceConfig) -> AsyncIterator[ProjectionWorker]:
     """The event subscriber feeding the projector, and the profile refresher."""
     async with services(config) as built:
         yield ProjectionWorker(EventSubscriber(config.kafka, CONSUMER_GROUP, TOPICS, built.projector.handle),
-                               PeriodicWorker(built.profiles.refresh_all, PROFILE_REFRESH_SECONDS))
+                               PeriodicWorker(built.profiles.refresh_settled, PROFILE_REFRESH_SECONDS))
 
 
 @asynccontextmanager

@@ -43,6 +43,7 @@ words, not ours.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -208,6 +209,7 @@ def _letters_syllables(word: str, whole: bool = True) -> int:
     return _syllables_of_part(word, whole)
 
 
+@functools.lru_cache(maxsize=65536)  # report wording repeats its words: a bulk run counts each once
 def count_syllables(word: str) -> int:
     """Syllables in one English word, by rule (vowel groups, silent e, -le, -ed, -es, y, suffixes,
     compounds) with a list of exceptions; written here so the checks need no dictionary download.

@@ -8,11 +8,13 @@ includes every observation the projection has applied.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import structlog
 
 from engagement_shared.auth.principal import Principal
 from engagement_shared.errors import Forbidden, NotFound
+from engagement_shared.events.envelope import utcnow
 from narrative_builder.core.profile import PupilProfile
 from narrative_builder.core.progress import PupilProgress
 from narrative_builder.core.progress_rules import build_profile
@@ -41,9 +43,12 @@ def profile_from(inputs: ProfileInputs) -> PupilProfile | None:
 class ProfileService:
     """Serves progress and profiles, and rebuilds stale profiles."""
 
-    def __init__(self, store: ProjectionStore, batch: int = 50) -> None:
+    def __init__(self, store: ProjectionStore, batch: int = 50, settle: timedelta = timedelta(seconds=1),
+                 longest_wait: timedelta = timedelta(seconds=15)) -> None:
         self._store = store
         self._batch = batch
+        self._settle = settle
+        self._longest_wait = longest_wait
 
     async def progress(self, by: Principal, pupil_id: str) -> PupilProgress:
         """A pupil's running summary, for callers who may see the pupil."""
@@ -73,9 +78,16 @@ class ProfileService:
                 out.append(found)
         return out
 
-    async def refresh(self) -> int:
-        """Rebuild up to one batch of stale profiles; returns how many were rebuilt."""
-        pupil_ids = await self._store.stale(self._batch)
+    async def refresh(self, settled_only: bool = False) -> int:
+        """Rebuild up to one batch of stale profiles; returns how many were rebuilt.
+
+        With ``settled_only`` (the consumer's refresher) a pupil waits until their events have been
+        quiet for a moment, or until they have waited the longest allowed during a long burst: a
+        profile costs a read of all the pupil's observations, so it is built once per burst, not
+        once per batch (readers in the meantime get one built on the spot)."""
+        now = utcnow()
+        pupil_ids = (await self._store.stale(self._batch, now - self._settle, now - self._longest_wait) if settled_only
+                     else await self._store.stale(self._batch))
         for pupil_id in pupil_ids:
             inputs = await self._store.inputs(pupil_id)
             built = profile_from(inputs)
@@ -86,9 +98,13 @@ class ProfileService:
             log.debug("profiles refreshed", count=len(pupil_ids))
         return len(pupil_ids)
 
-    async def refresh_all(self) -> int:
-        """Rebuild every stale profile (after a replay, or before a bulk report run)."""
+    async def refresh_all(self, settled_only: bool = False) -> int:
+        """Rebuild every stale profile (after a replay; the consumer's refresher only settled ones)."""
         total = 0
-        while (done := await self.refresh()):
+        while (done := await self.refresh(settled_only)):
             total += done
         return total
+
+    async def refresh_settled(self) -> int:
+        """The consumer's periodic job: every profile whose events have settled."""
+        return await self.refresh_all(settled_only=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -12,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from engagement_shared.events.alerts import AlertFacts
 from engagement_shared.events.directory import TrustSettings
-from engagement_shared.events.envelope import Event
+from engagement_shared.events.envelope import Event, utcnow
 from engagement_shared.mongo.idempotency import claim_new_events
 from engagement_shared.mongo.unit_of_work import unit_of_work
 from engagement_shared.observability.tracing import db_span
@@ -112,17 +113,22 @@ class MongoProjectionTransaction:
 
     async def mark_stale(self, pupil_ids: Sequence[str]) -> None:
         with db_span("bulk_write", STALE, **{"db.batch.size": len(pupil_ids)}):
-            await self._db[STALE].bulk_write([UpdateOne({"_id": p}, {"$inc": {"revision": 1}}, upsert=True) for p in pupil_ids],
-                                             ordered=False, session=self._s)
+            now = utcnow()
+            await self._db[STALE].bulk_write(
+                [UpdateOne({"_id": p}, {"$inc": {"revision": 1}, "$set": {"changed_at": now}, "$setOnInsert": {"since": now}}, upsert=True)
+                 for p in pupil_ids], ordered=False, session=self._s)
 
 
 async def observations_of(db: AsyncDatabase, pupil_ids: Sequence[str], session: AsyncClientSession | None = None) -> dict[str, list[ProjectedObservation]]:
-    """Every projected observation of these pupils: one range of the primary index per pupil."""
+    """Every projected observation of these pupils: one range of the primary index per pupil (one
+    query each: the local database scans the whole collection for an ``$or`` of ranges)."""
     found: dict[str, list[ProjectedObservation]] = {}
-    with db_span("find", OBSERVATIONS):
-        ranges = [{"_id": {"$gte": _key(p, ""), "$lt": p + chr(ord(SEPARATOR) + 1)}} for p in pupil_ids]
-        async for doc in db[OBSERVATIONS].find({"$or": ranges}, session=session):
-            found.setdefault(doc["pupil_id"], []).append(ProjectedObservation.model_validate(doc))
+    for pupil_id in pupil_ids:
+        with db_span("find", OBSERVATIONS):
+            query = {"_id": {"$gte": _key(pupil_id, ""), "$lt": pupil_id + chr(ord(SEPARATOR) + 1)}}
+            docs = [ProjectedObservation.model_validate(d) async for d in db[OBSERVATIONS].find(query, session=session)]
+        if docs:
+            found[pupil_id] = docs
     return found
 
 
@@ -143,9 +149,12 @@ class MongoProjectionStore:
             doc = await self._db[PROGRESS].find_one({"_id": pupil_id})
         return PupilProgress.model_validate(doc) if doc else None
 
-    async def stale(self, limit: int) -> list[str]:
+    async def stale(self, limit: int, settled_before: datetime | None = None, overdue_before: datetime | None = None) -> list[str]:
+        query: dict[str, object] = {}
+        if settled_before is not None and overdue_before is not None:
+            query = {"$or": [{"changed_at": {"$lt": settled_before}}, {"since": {"$lt": overdue_before}}]}
         with db_span("find", STALE):
-            return [d["_id"] async for d in self._db[STALE].find({}, {"_id": 1}).limit(limit)]
+            return [d["_id"] async for d in self._db[STALE].find(query, {"_id": 1}).limit(limit)]
 
     async def is_stale(self, pupil_id: str) -> bool:
         with db_span("find", STALE):
