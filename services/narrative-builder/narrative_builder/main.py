@@ -11,6 +11,7 @@ import sys
 
 from engagement_shared.runtime import service_main
 from narrative_builder.adapters.inbound.report_run_cli import follow_run
+from narrative_builder.adapters.inbound.stall_monitor import monitor
 from narrative_builder.config import SERVICE, load_config
 from narrative_builder.inject import build_app, consumer, rebuild, report_runs
 
@@ -38,4 +39,4 @@ def main(argv: list[str] | None = None) -> None:
     if argv[:1] == ["report-run"]:
         report_run(argv[1:])
     service_main(SERVICE, __doc__ or "", load_config(), build_app,
-                 {"consume": consumer, "reports": report_runs, "rebuild": rebuild}, argv)
+                 {"consume": consumer, "reports": report_runs, "monitor": monitor, "rebuild": rebuild}, argv)
