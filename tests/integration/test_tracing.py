@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+from pymongo import AsyncMongoClient
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
@@ -18,6 +19,13 @@ async def test_one_trace_id_from_http_to_the_projection_write(
     pupil = world.pupils[world.schools[0]][0]
     spans.clear()
     async with running_pipeline(ingest_config, narrative_config):
+        # narrative-builder also consumes the world's directory events; let them through first, so
+        # the observation's batch is its own trace's (a batch's spans follow its first event's trace).
+        db = AsyncMongoClient(narrative_config.mongo.url)[narrative_config.mongo.database]
+
+        async def directory_applied() -> bool:
+            return await db.pupils.count_documents({}) == sum(len(p) for p in world.pupils.values())
+        await eventually(directory_applied)
         response = await ingest.post("/v1/observations", json=observation(pupil), headers=auth(world.token("teacher")))
         assert response.status_code == 201
 

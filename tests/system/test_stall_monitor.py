@@ -268,5 +268,4 @@ async def test_no_event_is_skipped_and_no_alert_repeated_after_a_kill(bus: Bus, 
         kind, evidence, threshold = expected[alert.payload.alert_id]
         assert (alert.payload.kind, alert.payload.last_evidence_at, alert.payload.threshold_days) == (kind, evidence, threshold)
     assert 0 < raised_before_kill < len(expected)
-    print("DEBUGX", unread_at_kill, raised_before_kill)
     assert unread_at_kill > 0  # the restarted monitor had events to read again, published before the kill

@@ -1,19 +1,24 @@
 """faust-streaming on the platform's Kafka, for the stateful stream jobs (tables, timers).
 
 faust is used only where its tables and timers earn their place; its at-least-once delivery is
-shaky when an agent raises or is cancelled (an in-flight message is acked anyway, and the offset
-is committed past it). So every agent made here:
+shaky, so every agent made here:
 
 - runs with concurrency 1 and acks by hand (``noack``), only after its event was handled or
-  dead-lettered, so a message cut off by a crash or a shutdown is read again on restart;
+  dead-lettered: faust's own acking acks an in-flight message when the agent raises or is
+  cancelled, and commits past it;
 - never lets an exception out: a message that is not a platform event, or whose handling fails,
   goes to ``<topic>.dlq`` with the reason, and is logged by type and id only (payloads may be
-  children's special-category data).
+  children's special-category data);
+- checks that offsets arrive without gaps (faust 0.15.3 now and then loses a message between its
+  fetcher and the agent just after an assignment); after a gap nothing is acked and the app is
+  replaced by a fresh one that resumes from the last commit (:class:`StreamProgress`).
 
 Commits: faust commits acked offsets every ``broker_commit_interval`` and flushes its producer
 (the tables' changelog writes) first, so a committed offset means the state for everything before
 it is in the changelog topics. After a crash the tables are rebuilt from those topics and the
-events after the last commit are handled again, so handlers must be idempotent.
+events after the last commit are handled again, so handlers must be idempotent. The local broker
+reports wrong end offsets (:class:`OffsetProbe`), which made faust's table recovery stop short;
+the probe answers faust's end-offset questions instead.
 
 The app runs inside the caller's event loop (``await app.start()``), not under ``faust worker``,
 which would take over signals, logging and the loop. Settings follow the local broker's quirks:

@@ -7,8 +7,13 @@ Agents fold directory and observation events into per-pupil state (tables ``pupi
 publishes ``progress.alert_raised`` events. Raised alerts are remembered by reading the alerts
 topic back into the ``raised`` table, so the topic itself is the record: the timer waits until
 every agent has caught up with everything published before it looks, then raises only alerts whose
-id is not in ``raised``. A restart therefore neither repeats an alert nor judges a pupil on state
-that misses the events after the last commit.
+id is not in ``raised``, and only if a second look after catching up again still finds them due.
+A restart therefore neither repeats an alert nor judges a pupil on state that misses the events
+after the last commit.
+
+Windows are not used: both conditions are about the *absence* of events over spans a trust
+configures (and can change), which a timer over per-pupil state expresses directly, while a
+window only closes when later events arrive.
 """
 
 from __future__ import annotations
@@ -54,22 +59,22 @@ class MonitorSettings(BaseSettings):
                                                                     "the end of their topics before it leaves it to the next one.")
 
 
-class StallMonitor:
-    """One monitor process: a faust app with its agents, tables and timer, run inside our loop."""
+class MonitorJob:
+    """One faust app of the monitor, with its agents, tables and timer. Lives until it is stopped
+    or its agents find faust skipped messages; :class:`StallMonitor` then starts a new one."""
 
-    def __init__(self, kafka: KafkaSettings, settings: MonitorSettings | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, kafka: KafkaSettings, settings: MonitorSettings, clock: Callable[[], datetime]) -> None:
         self._kafka = kafka
-        self._settings = settings or MonitorSettings()
+        self._settings = settings
         self._clock = clock
         self.app = stream_app(kafka, APP_NAME)
-        self._progress = StreamProgress(self.app, kafka)
+        self.progress = StreamProgress(self.app, kafka)
         self._pupils = self.app.Table("pupils", partitions=kafka.partitions)
         self._trusts = self.app.Table("trusts", partitions=kafka.partitions)
         self._raised = self.app.Table("raised", partitions=kafka.partitions)
         for logical, handler in (("observations", self._on_event), ("directory", self._on_event), (ALERTS, self._on_alert)):
-            guarded_agent(self.app, kafka.topic(logical), f"monitor-{logical}", handler, self._progress)
-        self.app.timer(self._settings.interval_seconds, name="monitor-evaluate")(self._tick)
+            guarded_agent(self.app, kafka.topic(logical), f"monitor-{logical}", handler, self.progress)
+        self.app.timer(settings.interval_seconds, name="monitor-evaluate")(self._tick)
 
     def _trust(self, trust_id: str) -> TrustSettings:
         held = self._trusts.get(trust_id)
@@ -99,19 +104,38 @@ class StallMonitor:
         except Exception as exc:  # noqa: BLE001 - a failed look is retried at the next tick
             log.warning("monitor.evaluation_failed", error=exc.__class__.__name__)
 
-    async def evaluate(self) -> int:
-        """Raise every alert that is due and not raised yet; returns how many were raised."""
+    async def _caught_up(self) -> bool:
         topics = [self._kafka.topic(t) for t in (*INPUTS, ALERTS)]
-        if not await self._progress.caught_up(topics, self._settings.catch_up_seconds):
+        return await self.progress.caught_up(topics, self._settings.catch_up_seconds)
+
+    async def _due(self, pupil_ids: list[str], now: datetime) -> dict[str, tuple[PupilWatch, AlertFacts]]:
+        due: dict[str, tuple[PupilWatch, AlertFacts]] = {}
+        for count, pupil_id in enumerate(pupil_ids):
+            held = self._pupils.get(pupil_id)
+            if held:
+                pupil = PupilWatch.model_validate(held)
+                due |= {a.alert_id: (pupil, a) for a in due_alerts(pupil, self._trust(pupil.trust_id), now) if a.alert_id not in self._raised}
+            if count % 200 == 199:
+                await asyncio.sleep(0)  # let the agents breathe in a large trust
+        return due
+
+    async def evaluate(self) -> int:
+        """Raise every alert that is due and not raised yet; returns how many were raised.
+
+        Due alerts are confirmed by a second look once the agents have caught up again: the first
+        look may see an event of one topic without an earlier event of another (a pupil's
+        registration read before its observations), the second has read everything published
+        before the first one looked.
+        """
+        if not await self._caught_up():
             log.info("monitor.not_caught_up")
             return 0
         now = self._clock()
-        due: list[tuple[PupilWatch, AlertFacts]] = []
-        for count, raw in enumerate(list(self._pupils.values())):
-            pupil = PupilWatch.model_validate(raw)
-            due += [(pupil, a) for a in due_alerts(pupil, self._trust(pupil.trust_id), now) if a.alert_id not in self._raised]
-            if count % 200 == 199:
-                await asyncio.sleep(0)  # let the agents breathe in a large trust
+        candidates = await self._due(list(self._pupils.keys()), now)
+        if not candidates or not await self._caught_up():
+            return 0
+        confirmed = await self._due(sorted({pupil.pupil_id for pupil, _ in candidates.values()}), now)
+        due = [confirmed[alert_id] for alert_id in candidates if alert_id in confirmed]
         if due:
             await deliver(self.app, [self._message(pupil, facts, now) for pupil, facts in due])
             log.info("monitor.alerts_raised", count=len(due))
@@ -122,12 +146,28 @@ class StallMonitor:
                                     trust_id=pupil.trust_id, school_id=pupil.school_id, producer=PRODUCER, payload=facts)
         return OutgoingMessage(self._kafka.topic(ALERTS), event.key, serialize_event(event))
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Create the topics, start the app and keep it running until ``stop`` is set."""
+    async def run(self, stop: asyncio.Event) -> bool:
+        """Run until ``stop`` is set (False) or the job must be replaced (True)."""
         await prepare_topics(self._kafka, self.app, [*INPUTS, ALERTS])
-        async with running(self.app, self._progress):
+        async with running(self.app, self.progress):
             log.info("monitor.started", interval=self._settings.interval_seconds)
-            await run_until(self.app, stop)
+            return await run_until(self.app, stop, self.progress)
+
+
+class StallMonitor:
+    """The monitor process's worker: runs a :class:`MonitorJob`, and a fresh one whenever the
+    last found faust skipped messages (the new one resumes from the last commit)."""
+
+    def __init__(self, kafka: KafkaSettings, settings: MonitorSettings | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self._kafka = kafka
+        self._settings = settings or MonitorSettings()
+        self._clock = clock
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Keep a job running until ``stop`` is set."""
+        while await MonitorJob(self._kafka, self._settings, self._clock).run(stop):
+            log.warning("monitor.restarting")
 
 
 @asynccontextmanager
