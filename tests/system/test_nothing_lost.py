@@ -24,17 +24,35 @@ TOTAL = 2000
 BATCH = 50
 
 
+# A batch whose writer was killed mid-transaction stays locked by that orphaned transaction until the
+# database aborts it (MongoDB's transactionLifetimeLimitSeconds, 60 s by default): until then the API
+# answers 503 "retry", and an app keeps retrying, as this client does, for longer than that.
+RETRY_FOR = 150.0
+
+
+async def _post_until_accepted(api: httpx.AsyncClient, token: str, items: list[dict]) -> httpx.Response:
+    deadline = asyncio.get_running_loop().time() + RETRY_FOR
+    answers: list[str] = []
+    while True:
+        try:
+            response = await api.post("/v1/observations/batch", json={"observations": items}, headers=auth(token))
+            if response.is_success:
+                return response
+            answers.append(f"{response.status_code} {response.text[:200]}")
+            if response.status_code != 503:
+                raise AssertionError(f"batch refused: {answers}")
+        except httpx.TransportError as exc:  # the API is down or was killed mid-request
+            answers.append(type(exc).__name__)
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"batch not accepted within {RETRY_FOR} s: {answers[-5:]}")
+        await asyncio.sleep(1.0)
+
+
 async def _stream(api: httpx.AsyncClient, token: str, pupils: list[str], posted: list[str]) -> None:
     start = datetime.now(UTC) - timedelta(days=30)
     for b in range(TOTAL // BATCH):
         items = [observation(pupils[(b * BATCH + i) % len(pupils)], start + timedelta(minutes=b * BATCH + i)) for i in range(BATCH)]
-        for attempt in range(20):
-            try:
-                response = await api.post("/v1/observations/batch", json={"observations": items}, headers=auth(token))
-                response.raise_for_status()
-                break
-            except httpx.HTTPError:
-                await asyncio.sleep(0.2 * (attempt + 1))
+        response = await _post_until_accepted(api, token, items)
         assert response.json()["rejected"] == 0
         posted.extend(item["observation_id"] for item in items)
         await asyncio.sleep(0.05)
