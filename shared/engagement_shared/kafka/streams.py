@@ -85,6 +85,9 @@ def stream_app(settings: KafkaSettings, name: str, **overrides: Any) -> faust.Ap
         "key_serializer": "raw",
         "value_serializer": "raw",
         "processing_guarantee": "at_least_once",
+        # Stopping must not wait for unacked messages: messages skipped after a gap are never acked.
+        # Nothing is lost by not waiting, since only handled messages are ever acked.
+        "stream_wait_empty": False,
     }
     return faust.App(app_id, **(conf | overrides))
 
@@ -221,18 +224,28 @@ class StreamProgress:
 
     async def caught_up(self, topics: Iterable[str], timeout: float) -> bool:
         """Wait until every assigned partition of ``topics`` is handled up to its end offset as of
-        now; False if that takes longer than ``timeout`` or the group is rebalancing."""
+        now; False if that takes longer than ``timeout`` or the group is rebalancing.
+
+        If in all that time an agent handled nothing at all while one of its partitions still had
+        messages to give, faust lost them with nothing after them to reveal the gap: the app is
+        interrupted too, so that a fresh one reads them.
+        """
         wanted = set(topics)
         consumer = self._app.consumer
         tps = [tp for tp in consumer.assignment() if tp.topic in wanted]
         if self._app.rebalancing or self.interrupted.is_set() or {tp.topic for tp in tps} != wanted:
             return False
         ends = await asyncio.wait_for(self.offsets.ends(*tps), timeout)
-        for tp in ends:
-            await self._expected(tp)
+        start = {tp: await self._expected(tp) for tp in ends}
         deadline = time.monotonic() + timeout
-        while any(self._next.get(tp, 0) < end for tp, end in ends.items()):
-            if time.monotonic() > deadline or self._app.rebalancing or self.interrupted.is_set():
+        while lagging := [tp for tp, end in ends.items() if self._next.get(tp, 0) < end]:
+            if self._app.rebalancing or self.interrupted.is_set():
+                return False
+            if time.monotonic() > deadline:
+                idle = {tp.topic for tp in lagging} - {tp.topic for tp in ends if self._next.get(tp, 0) > start[tp]}
+                if idle:
+                    log.warning("stream.partitions_stalled", topics=sorted(idle), partitions=len(lagging))
+                    self.interrupted.set()
                 return False
             await asyncio.sleep(0.05)
         return True
