@@ -78,7 +78,7 @@ from engagement_shared.kafka.subscriber import EventSubscriber
 from engagement_shared.kafka.topics import TopicAdmin
 from engagement_shared.runtime import PeriodicWorker
 from engagement_shared.settings import KafkaSettings, MongoSettings, ServiceConfig
-from narrative_builder.adapters.outbound.mongo_projection import OBSERVATIONS, PROFILES, PUPILS, SEPARATOR, STALE
+from narrative_builder.adapters.outbound.mongo_projection import OBSERVATIONS, PROFILES, PUPILS, STALE
 from narrative_builder.adapters.outbound.report_rendering import ReportLabRenderer
 from narrative_builder.config import TOPICS
 from narrative_builder.core.bulk import BatchRequest, report_id_for
@@ -90,7 +90,7 @@ from narrative_builder.core.records import DEFAULT_PROMPT_HIERARCHY, ProfileInpu
 from narrative_builder.core.report_documents import ReportDocuments
 from narrative_builder.core.report_model import ReportKind
 from narrative_builder.core.report_records import DraftRequest
-from narrative_builder.inject import ProjectionWorker, Services, consumer, services, wire
+from narrative_builder.inject import ProjectionWorker, Services, consumer, ensure_indexes, services, wire
 
 TRUST = "bench-trust"
 ONE_SCHOOL, BULK_SCHOOL, STREAM_SCHOOL = "bench-school-one", "bench-school-bulk", "bench-school-stream"
@@ -336,15 +336,15 @@ async def paired(comparisons: Sequence[Comparison], rep: int, ours: Any, raw: An
         comparison.raw_seconds.append(raw_seconds)
 
 
-def pupil_range(pupil_id: str) -> dict[str, Any]:
-    """A pupil's projected observations: one range of the primary index (as the service reads them)."""
-    return {"_id": {"$gte": f"{pupil_id}{SEPARATOR}", "$lt": pupil_id + chr(ord(SEPARATOR) + 1)}}
+def of_pupil(pupil_id: str) -> dict[str, Any]:
+    """A pupil's projected observations, by the index the service reads them with."""
+    return {"pupil_id": pupil_id}
 
 
 async def raw_read_pupil(db: AsyncDatabase, pupil_id: str) -> float:
     """Seconds to read one pupil's observations, record and profile with plain finds."""
     started = time.perf_counter()
-    observations = await db[OBSERVATIONS].find(pupil_range(pupil_id)).to_list()
+    observations = await db[OBSERVATIONS].find(of_pupil(pupil_id)).to_list()
     pupil = await db[PUPILS].find({"_id": pupil_id}).to_list()
     profile = await db[PROFILES].find({"_id": pupil_id}).to_list()
     elapsed = time.perf_counter() - started
@@ -380,6 +380,7 @@ class Split:
 async def one_pupil(client: AsyncMongoClient, observations: int, repeat: int, rng: random.Random) -> list[Comparison]:
     """A report for one pupil with a year of observations, and the rebuild of their profile."""
     db = client["narrative_bench_one"]
+    await ensure_indexes(db)
     built = wire(client, db)
     pupil_id = "bench-pupil-year"
     started = time.perf_counter()
@@ -431,6 +432,7 @@ async def one_pupil(client: AsyncMongoClient, observations: int, repeat: int, rn
 async def bulk(client: AsyncMongoClient, pupils: int, low: int, high: int, repeat: int, rng: random.Random) -> list[Comparison]:
     """A school's report run for every pupil, with and without a PDF of each report."""
     db = client["narrative_bench_bulk"]
+    await ensure_indexes(db)
     built = wire(client, db)
     started = time.perf_counter()
     observations = 0
@@ -463,7 +465,7 @@ async def bulk(client: AsyncMongoClient, pupils: int, low: int, high: int, repea
         return [middle - started, ended - started]
 
     one = "bench-pupil-0000"
-    count = len(await db[OBSERVATIONS].find(pupil_range(one), {"_id": 1}).to_list())
+    count = len(await db[OBSERVATIONS].find(of_pupil(one), {"_id": 1}).to_list())
     rebuild = Comparison("bulk_profile_rebuild", f"Rebuild one pupil's profile among the {pupils} (diagnostic)", count, None,
                          unit="observations/s")
 

@@ -21,8 +21,8 @@ from engagement_shared.runtime import PeriodicWorker
 from engagement_shared.settings import ServiceConfig
 from narrative_builder.adapters.inbound import http_progress, http_reports
 from narrative_builder.adapters.outbound.evidence_pictures import EvidenceStorePictures
-from narrative_builder.adapters.outbound.mongo_projection import MongoProjectionStore
-from narrative_builder.adapters.outbound.mongo_reports import MongoBatchStore, MongoPupilsInScope, MongoReportStore
+from narrative_builder.adapters.outbound.mongo_projection import MongoProjectionStore, ensure_projection_indexes
+from narrative_builder.adapters.outbound.mongo_reports import MongoBatchStore, MongoPupilsInScope, MongoReportStore, ensure_report_indexes
 from narrative_builder.adapters.outbound.report_rendering import ReportLabRenderer
 from narrative_builder.config import CONSUMER_GROUP, PROFILE_REFRESH_SECONDS, REPORT_RUN_SECONDS, TOPICS
 from narrative_builder.core.alerts import AlertService
@@ -56,11 +56,18 @@ def wire(client: AsyncMongoClient, db: AsyncDatabase) -> Services:
                     reports=reports, bulk=BulkReports(MongoBatchStore(db), reports, scope))
 
 
+async def ensure_indexes(db: AsyncDatabase) -> None:
+    """Every index the service's queries rely on (creating one that exists changes nothing)."""
+    await ensure_projection_indexes(db)
+    await ensure_report_indexes(db)
+
+
 @asynccontextmanager
 async def services(config: ServiceConfig) -> AsyncIterator[Services]:
     """The use cases, connected for as long as the context lasts."""
     client, db = connect(config.mongo)
     try:
+        await ensure_indexes(db)
         yield wire(client, db)
     finally:
         await client.close()

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -34,10 +34,23 @@ SEPARATOR = "/"
 
 
 def _key(pupil_id: str, observation_id: str) -> str:
-    """A projected observation's ``_id``: pupil first, so a pupil's observations are one range of
-    the primary index and the collection needs no secondary index (each one about doubles the
-    cost of an insert on the local database)."""
+    """A projected observation's ``_id``: an observation is only ever looked up as one of its
+    pupil's, and an id that says both can never match another pupil's observation."""
     return f"{pupil_id}{SEPARATOR}{observation_id}"
+
+
+async def ensure_projection_indexes(db: AsyncDatabase) -> None:
+    """Indexes the projection's queries rely on.
+
+    A pupil's observations are found by ``pupil_id``: the local database answers a range of
+    ``_id`` values with a scan of the whole collection (hundreds of milliseconds per pupil once a
+    trust has a year of observations) but an indexed equality in a few. The index costs the
+    projector some insert speed; a profile that is rebuilt 100 times faster is worth it.
+    """
+    await db[OBSERVATIONS].create_index([("pupil_id", ASCENDING)])
+    await db[PROGRESS].create_index([("trust_id", ASCENDING)])
+    await db[PUPILS].create_index([("trust_id", ASCENDING), ("school_id", ASCENDING), ("class_id", ASCENDING)])
+    await db[ALERTS].create_index([("trust_id", ASCENDING), ("raised_at", DESCENDING)])
 
 
 def _doc(observation: ProjectedObservation) -> dict[str, object]:
@@ -120,15 +133,13 @@ class MongoProjectionTransaction:
 
 
 async def observations_of(db: AsyncDatabase, pupil_ids: Sequence[str], session: AsyncClientSession | None = None) -> dict[str, list[ProjectedObservation]]:
-    """Every projected observation of these pupils: one range of the primary index per pupil (one
-    query each: the local database scans the whole collection for an ``$or`` of ranges)."""
+    """Every projected observation of these pupils, each pupil's in ``_id`` order (see
+    :func:`ensure_projection_indexes`)."""
     found: dict[str, list[ProjectedObservation]] = {}
-    for pupil_id in pupil_ids:
-        with db_span("find", OBSERVATIONS):
-            query = {"_id": {"$gte": _key(pupil_id, ""), "$lt": pupil_id + chr(ord(SEPARATOR) + 1)}}
-            docs = [ProjectedObservation.model_validate(d) async for d in db[OBSERVATIONS].find(query, session=session)]
-        if docs:
-            found[pupil_id] = docs
+    with db_span("find", OBSERVATIONS):
+        cursor = db[OBSERVATIONS].find({"pupil_id": {"$in": list(pupil_ids)}}, session=session).sort("_id", ASCENDING)
+        async for doc in cursor:
+            found.setdefault(doc["pupil_id"], []).append(ProjectedObservation.model_validate(doc))
     return found
 
 

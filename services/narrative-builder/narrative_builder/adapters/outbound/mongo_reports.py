@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -14,6 +15,14 @@ from narrative_builder.core.report_records import Batch, Failure, Report, Report
 
 REPORTS = "reports"
 BATCHES = "report_batches"
+
+
+async def ensure_report_indexes(db: AsyncDatabase) -> None:
+    """Indexes for listing a pupil's or a school's reports, and for finding unfinished runs, without
+    reading every report the trust has ever written."""
+    await db[REPORTS].create_index([("trust_id", ASCENDING), ("pupil_id", ASCENDING)])
+    await db[REPORTS].create_index([("trust_id", ASCENDING), ("school_id", ASCENDING)])
+    await db[BATCHES].create_index([("status", ASCENDING), ("created_at", ASCENDING)])
 
 
 class MongoReportStore:
