@@ -21,6 +21,7 @@ Why it is written this way:
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections import defaultdict
@@ -87,6 +88,7 @@ def _readable(value: str) -> str:
 VALUE_WORDS_LIMIT = 8
 
 
+@functools.lru_cache(maxsize=4096)  # the same activities, places and adults come up in report after report
 def _usable(value: str | None, kind: ReportKind) -> bool:
     """Whether a recorded value (an activity, a place, a kind of provision) can be written into a
     report as it is: short, words only (values with digits are usually ids, such as a staff id), and
@@ -238,8 +240,7 @@ def _with_glossary(content: ReportContent) -> ReportContent:
     """Explain, in a closing section, any jargon that reached the report through the trust's or staff's
     own words (activities, provision, support levels). Our fixed wording explains itself inline; this
     only catches recorded values, which a draft must never be refused for."""
-    text = "\n".join(content.texts())
-    missing = [t for t in jargon.terms_for(content.kind) if any(True for _ in t.find(text)) and not t.is_explained(text)]
+    missing = language.unexplained_terms(content)
     if not missing:
         return content
     lines = [Paragraph(text=_gloss_line(t)) for t in missing[:20]]

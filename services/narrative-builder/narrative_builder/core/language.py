@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from narrative_builder.core.jargon import JARGON, JargonTerm
 from narrative_builder.core.report_model import LanguageFinding, ReportContent, ReportKind
@@ -250,6 +250,7 @@ def sentence_count(text: str) -> int:
     return sum(1 for part in _SENTENCE_END.split(protected) if _WORD.search(part))
 
 
+@functools.lru_cache(maxsize=16384)  # paragraphs repeat across a report run's reports
 def flesch_reading_ease(text: str) -> float:
     """Flesch reading ease: 206.835 - 1.015 * words per sentence - 84.6 * syllables per word.
 
@@ -464,19 +465,29 @@ def _jargon_message(term: JargonTerm, used: str, kind: ReportKind) -> str:
             f"'{term.explanation}', or explain it in brackets the first time it is used.")
 
 
-def _jargon_findings(text: str, kind: ReportKind, report_text: str) -> list[tuple[int, JargonTerm, LanguageFinding]]:
-    """The first use in ``text`` of each term this kind's readers need explained and the report
-    (``report_text``) does not explain."""
+def _jargon_uses(text: str, kind: ReportKind) -> list[tuple[int, JargonTerm, LanguageFinding]]:
+    """The first use in ``text`` of each term this kind's readers need explained, explained or not."""
     found = []
     for term in JARGON:
         if not term.needs_explaining(kind):
             continue
         first = next(term.find(text), None)
-        if first is None or term.is_explained(report_text):
-            continue
-        found.append((first.start(), term, LanguageFinding(
-            rule=RULE_JARGON, excerpt=first.group(0), message=_jargon_message(term, first.group(0), kind))))
+        if first is not None:
+            found.append((first.start(), term, LanguageFinding(
+                rule=RULE_JARGON, excerpt=first.group(0), message=_jargon_message(term, first.group(0), kind))))
     return found
+
+
+@functools.lru_cache(maxsize=16384)  # a report run writes the same sentences for many pupils
+def _findings_in(text: str, kind: ReportKind) -> tuple[tuple[tuple[int, LanguageFinding], ...], tuple[tuple[int, JargonTerm, LanguageFinding], ...]]:
+    """What one piece of text breaks whatever surrounds it (numbers, ranking, tone), and the jargon
+    it uses, which its report may explain elsewhere."""
+    found: list[tuple[int, LanguageFinding]] = []
+    found += _number_findings(text, kind)
+    found += _ranking_findings(text)
+    if kind is ReportKind.PARENT:
+        found += _tone_findings(text)
+    return tuple(found), tuple(_jargon_uses(text, kind))
 
 
 # --------------------------------------------------------------------------------------------
@@ -491,13 +502,34 @@ def check_text(text: str, kind: ReportKind, *, context: str = "") -> list[Langua
     flagged here. Readability is judged on whole paragraphs and reports by :func:`check_content`.
     """
     report_text = f"{text}\n{context}" if context else text
-    found: list[tuple[int, LanguageFinding]] = []
-    found += _number_findings(text, kind)
-    found += _ranking_findings(text)
-    found += [(position, finding) for position, _, finding in _jargon_findings(text, kind, report_text)]
-    if kind is ReportKind.PARENT:
-        found += _tone_findings(text)
+    return _in_order(text, kind, lambda term: term.is_explained(report_text))
+
+
+def _in_order(text: str, kind: ReportKind, explained: Callable[[JargonTerm], bool]) -> list[LanguageFinding]:
+    plain, uses = _findings_in(text, kind)
+    found = [*plain, *((position, finding) for position, term, finding in uses if not explained(term))]
     return [finding for _, finding in sorted(found, key=lambda pair: pair[0])]
+
+
+def _explained_in(report_text: str) -> Callable[[JargonTerm], bool]:
+    """Whether a term is explained in this report, each term looked up once per report."""
+    answers: dict[JargonTerm, bool] = {}
+
+    def explained(term: JargonTerm) -> bool:
+        if term not in answers:
+            answers[term] = term.is_explained(report_text)
+        return answers[term]
+
+    return explained
+
+
+def unexplained_terms(content: ReportContent) -> list[JargonTerm]:
+    """The terms a report uses that its readers need explained and it does not explain, in the
+    word list's order (a draft's closing glossary explains these)."""
+    texts = content.texts()
+    used = {term for text in texts for _, term, _ in _findings_in(text, content.kind)[1]}
+    explained = _explained_in("\n".join(texts))
+    return [term for term in JARGON if term in used and not explained(term)]
 
 
 def _excerpt(text: str) -> str:
@@ -544,11 +576,11 @@ def check_content(content: ReportContent) -> list[LanguageFinding]:
     the fix. An empty list means the report may be issued as far as its language goes.
     """
     texts = content.texts()
-    report_text = "\n".join(texts)
+    explained = _explained_in("\n".join(texts))
     findings: list[LanguageFinding] = []
     reported_terms: set[str] = set()
     for text in texts:
-        for finding in check_text(text, content.kind, context=report_text):
+        for finding in _in_order(text, content.kind, explained):
             if finding.rule == RULE_JARGON:
                 term = next((t for t in JARGON if t.pattern.fullmatch(finding.excerpt)), None)
                 key = term.term if term is not None else finding.excerpt

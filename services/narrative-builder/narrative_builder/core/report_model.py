@@ -103,7 +103,10 @@ class ReportContent(BaseModel):
 
 
 class LanguageFinding(BaseModel):
-    """One problem the language checks found, precise enough for staff to fix it."""
+    """One problem the language checks found, precise enough for staff to fix it. Immutable: the
+    checks hand the same finding to every report whose wording repeats the same text."""
+
+    model_config = ConfigDict(frozen=True)
 
     rule: str = Field(description="numbers | ranking | jargon | readability")
     excerpt: str = Field(description="The words that broke the rule (or the passage, for readability).")
