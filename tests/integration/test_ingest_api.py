@@ -154,6 +154,8 @@ async def test_trust_configuration_drives_validation(ingest: httpx.AsyncClient, 
     assert (await ingest.post("/v1/observations", json=fine, headers=teacher)).status_code == 201
     bad = dict(config, descriptor_scale=["same", "same"])
     assert (await ingest.put(f"/v1/trusts/{world.trust_id}/config", json=bad, headers=admin)).status_code == 422
+    monthly = await ingest.put(f"/v1/trusts/{world.trust_id}/config", json=dict(config, progress_period="month"), headers=admin)
+    assert monthly.status_code == 422 and "body.progress_period" in [d["field"] for d in monthly.json()["detail"]], monthly.text
 
 
 async def test_pupil_who_left_or_is_not_on_the_model(ingest: httpx.AsyncClient, world: World) -> None:

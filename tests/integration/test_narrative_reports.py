@@ -152,6 +152,19 @@ async def test_profile_reports_and_runs(ingest: httpx.AsyncClient, world: World,
                               headers=auth(teacher))).status_code == 403
         assert (await nb.get(f"/v1/report-runs/{run_id}", headers=auth(world.token("senco", school=1)))).status_code == 403
 
+        # The trust moves to termly reviews: every profile is told over terms from then on.
+        config = (await ingest.get(f"/v1/trusts/{world.trust_id}/config", headers=auth(admin))).json()
+        assert config["progress_period"] == "half_term"
+        saved = await ingest.put(f"/v1/trusts/{world.trust_id}/config", json={**config, "progress_period": "term"}, headers=auth(admin))
+        assert saved.status_code == 200, saved.text
+
+        async def termly() -> bool:
+            response = await nb.get(f"/v1/pupils/{pupil}/profile", headers=auth(teacher))
+            return response.status_code == 200 and response.json()["progress_period"] == "term"
+        await eventually(termly)
+        periods = (await nb.get(f"/v1/pupils/{pupil}/profile", headers=auth(teacher))).json()["areas"]["exploration"]["periods"]
+        assert periods and all(p["period"]["label"].startswith(("the autumn term", "the spring term", "the summer term")) for p in periods)
+
     # Bad input names the field.
     async with narrative(narrative_config) as (_, nb):
         missing = await nb.post("/v1/reports", json={"kind": "parent_end_of_year", "period": "x"}, headers=auth(teacher))

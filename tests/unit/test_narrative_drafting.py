@@ -391,6 +391,9 @@ def test_governors_coverage_in_words() -> None:
     mixed = drafting.draft_governors_summary(gappy, scope_label="the school", period=PERIOD)
     assert "A few pupils had long gaps between observations" in all_texts(mixed)
     assert "Most pupils were observed at least once each half-term." in all_texts(mixed)
+    termly = [p.model_copy(update={"progress_period": "term"}) for p in regular]
+    text = all_texts(drafting.draft_governors_summary(termly, scope_label="the school", period=PERIOD))
+    assert "Every pupil was observed at least once each term." in text and "half-term" not in text
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The progress profile: linear and lateral progress per half-term, per area and per EHC outcome,
+"""The progress profile: linear and lateral progress per half-term (or term), per area and per EHC outcome,
 the baseline and what works, on hand-built pupils whose story is known."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from engagement_shared.events.directory import TrustSettings
 from engagement_shared.events.vocabulary import Area
-from narrative_builder.core.periods import half_term
+from narrative_builder.core.periods import half_term, term
 from narrative_builder.core.profile import ProgressKind, PupilProfile
 from narrative_builder.core.progress_rules import build_profile
 from narrative_builder.core.records import ObservationContextRecord, ProjectedObservation, default_settings
@@ -138,3 +138,24 @@ def test_half_terms() -> None:
     assert half_term(date(2027, 2, 16)).period_id == "2026-27-spring-2"
     assert half_term(date(2027, 8, 31)).period_id == "2026-27-summer-2"
     assert half_term(date(2027, 9, 1)).period_id == "2027-28-autumn-1"
+
+
+def test_terms() -> None:
+    assert term(date(2026, 10, 31)).period_id == term(date(2026, 11, 1)).period_id == "2026-27-autumn"
+    assert term(date(2026, 12, 1)).label == "the autumn term 2026"
+    spring = term(date(2027, 3, 1))
+    assert (spring.period_id, spring.starts, spring.ends) == ("2026-27-spring", date(2027, 1, 1), date(2027, 4, 14))
+    assert term(date(2027, 8, 31)).ends == date(2027, 8, 31) and term(date(2027, 9, 1)).period_id == "2027-28-autumn"
+
+
+def test_a_trust_that_reviews_termly_gets_progress_per_term() -> None:
+    """The same pupil told over terms: fewer, longer periods, and still lateral progress in each later one."""
+    scenario = scenarios.lateral()
+    termly = default_settings(scenarios.TRUST).model_copy(update={"progress_period": "term"})
+    profile = profile_of(scenario, termly)
+    periods = profile.areas[Area.EXPLORATION].periods
+    assert profile.progress_period == "term"
+    assert [p.period.period_id.split("-", 2)[2] for p in periods] == ["autumn", "spring", "summer"]
+    assert len(periods) < len(profile_of(scenario).areas[Area.EXPLORATION].periods)
+    for later in kinds(profile, Area.EXPLORATION)[1:]:
+        assert {ProgressKind.REDUCED_SUPPORT, ProgressKind.GENERALISED} <= later

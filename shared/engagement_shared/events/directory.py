@@ -88,9 +88,13 @@ class EhcOutcomeUpdated(Event):
     payload: OutcomeFacts
 
 
+ProgressPeriod = Literal["half_term", "term"]
+
+
 class TrustSettings(BaseModel):
-    """The parts of a trust's configuration other services reason with: the order of its words and
-    how often its pupils should be observed (observation-ingest keeps the rest)."""
+    """The parts of a trust's configuration other services reason with: the order of its words, how
+    often its pupils should be observed and over what stretches their progress is told
+    (observation-ingest keeps the rest)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -99,6 +103,8 @@ class TrustSettings(BaseModel):
     prompt_hierarchy: list[str] = Field(min_length=2, description="Support levels, most support to independent.")
     observation_gap_days: int = Field(ge=1, description="Days without an observation before the SENCO is alerted.")
     target_warning_days: int = Field(default=42, ge=1, description="How long before an EHC target date a stall is flagged.")
+    progress_period: ProgressPeriod = Field(default="half_term", description="The stretch of the school year progress is "
+                                                                             "summarised over: half-terms or whole terms.")
 
 
 class TrustConfigured(Event):

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from engagement_shared.events.directory import ProgressPeriod
 from engagement_shared.events.vocabulary import Area, AreaOfNeed, OutcomeTerm
 from narrative_builder.core import jargon, language
 from narrative_builder.core.profile import (
@@ -86,6 +87,8 @@ def _readable(value: str) -> str:
 
 #: Recorded values longer than this (free-text provision notes) are left for staff to summarise.
 VALUE_WORDS_LIMIT = 8
+#: What a report calls the periods a trust tells progress over.
+PERIOD_WORDS: dict[ProgressPeriod, str] = {"half_term": "half-term", "term": "term"}
 
 
 @functools.lru_cache(maxsize=4096)  # the same activities, places and adults come up in report after report
@@ -249,13 +252,15 @@ def _with_glossary(content: ReportContent) -> ReportContent:
 
 @dataclass(frozen=True)
 class _Child:
-    """How the report speaks: the child's name (or 'your child' / 'the pupil'), and whether months
-    need their year. Within one school year a month alone is clear and far easier to read (a
-    figure reads as one syllable per digit), so years are only given when evidence spans years."""
+    """How the report speaks: the child's name (or 'your child' / 'the pupil'), what the trust's
+    periods are called ('half-term' or 'term'), and whether months need their year. Within one
+    school year a month alone is clear and far easier to read (a figure reads as one syllable per
+    digit), so years are only given when evidence spans years."""
 
     name: str
     kind: ReportKind
     years: bool = True
+    period: str = "half-term"
 
     def month(self, d: date | datetime) -> str:
         """'March' within one school year, else 'March 2027'."""
@@ -607,7 +612,7 @@ def draft_parent_report(profile: PupilProfile, *, period: str, child_name: str |
     with its recovery), says what helps and what comes next, and cites the observations behind
     every statement. Raises :class:`DraftingError` if our own words break a language rule."""
     child = _Child(child_name.strip() if child_name and child_name.strip() else "your child", ReportKind.PARENT,
-                   years=not _one_school_year(profile))
+                   years=not _one_school_year(profile), period=PERIOD_WORDS[profile.progress_period])
     evidence = _Evidence.of(profile)
     hierarchy = profile.prompt_hierarchy
     regressive = profile.regressive_condition
@@ -858,7 +863,7 @@ def _status_text(o: OutcomeProgress, child: _Child, as_of: date | None, regressi
             sentences.append(f"The last new progress was seen in {child.month(o.last_progress_at)}.")
     elif status == "dipped":
         ill = any(f.during_illness for f in latest if f.kind is ProgressKind.REGRESSION)
-        sentences.append(f"{_cap(name)} found this outcome harder in the latest half-term"
+        sentences.append(f"{_cap(name)} found this outcome harder in the latest {child.period}"
                          + (", while they were unwell." if ill else ".")
                          + " The earlier evidence below shows what they can do.")
     elif status == "no_evidence" or not o.periods:
@@ -893,7 +898,7 @@ def _next_step(o: OutcomeProgress, child: _Child, regressive: bool) -> str:
                 "Suggested next step: plan small changes to build on this steady picture.")
     if status == "dipped":
         return (f"Suggested next step: keep the support that has worked and observe closely. If the skills have not "
-                f"come back by the next half-term, review the approach{before}.")
+                f"come back by the next {child.period}, review the approach{before}.")
     if status == "consolidating":
         return (f"Suggested next step: keep the current approach, and plan chances for {name} to use the skill in "
                 "new places, with new people and with less support.")
@@ -913,7 +918,7 @@ def draft_ehc_review(profile: PupilProfile, *, period: str, child_name: str | No
     good time. A summary per area of engagement follows. ``child_name`` is optional (default "the
     pupil"). Raises :class:`DraftingError` if our own words break a language rule."""
     child = _Child(child_name.strip() if child_name and child_name.strip() else "the pupil", ReportKind.EHC_REVIEW,
-                   years=not _one_school_year(profile))
+                   years=not _one_school_year(profile), period=PERIOD_WORDS[profile.progress_period])
     evidence = _Evidence.of(profile)
     hierarchy = profile.prompt_hierarchy
     regressive = profile.regressive_condition
@@ -1224,25 +1229,26 @@ def _governors_what_works(profiles: Sequence[PupilProfile]) -> list[Paragraph]:
 
 
 def _coverage(profiles: Sequence[PupilProfile]) -> list[Paragraph]:
-    """How regularly pupils were observed: each half-term in scope, and how often within one."""
+    """How regularly pupils were observed: each period in scope, and how often within one."""
     n = len(profiles)
+    period = PERIOD_WORDS[profiles[0].progress_period] if profiles else "half-term"
     scope = set().union(*(_observed_periods(p) for p in profiles))
     if not scope:
         return [Paragraph(text="No observations have been recorded yet.")]
     regular = sum(_observed_periods(p) >= scope for p in profiles)
     out = []
     if regular == n:
-        out.append(Paragraph(text="Every pupil was observed at least once each half-term."))
+        out.append(Paragraph(text=f"Every pupil was observed at least once each {period}."))
     else:
-        text = f"{_pupils(regular, n)} were observed at least once each half-term. " if regular else ""
-        text += (f"{_pupils(n - regular, n)} had long gaps between observations, with a half-term or more without one. "
+        text = f"{_pupils(regular, n)} were observed at least once each {period}. " if regular else ""
+        text += (f"{_pupils(n - regular, n)} had long gaps between observations, with a {period} or more without one. "
                  "Schools will plan to see them more often.")
         out.append(Paragraph(text=text))
     often = sum(p.observations >= 3 * max(1, len(_observed_periods(p))) for p in profiles)
     if often:
         who = _pupils(often, n)
         out.append(Paragraph(text=f"{who} {'was' if who == 'Every pupil' else 'were'} observed several times in a "
-                                  "typical half-term."))
+                                  f"typical {period}."))
     return out
 
 

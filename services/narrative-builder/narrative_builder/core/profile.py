@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from engagement_shared.events.directory import ProgressPeriod
 from engagement_shared.events.vocabulary import Area, AreaOfNeed, OutcomeTerm, Quality
 
 
@@ -36,7 +37,7 @@ PROGRESS_KINDS = frozenset({ProgressKind.NEW_SKILL, ProgressKind.GENERALISED, Pr
 
 
 class Period(BaseModel):
-    """A stretch of the school year progress is summarised over (half-terms by default)."""
+    """A stretch of the school year progress is summarised over (half-terms unless the trust chose terms)."""
 
     period_id: str = Field(description="e.g. '2026-27-autumn-1'.")
     label: str = Field(description="Plain English, e.g. 'the first half of the autumn term 2026'.")
@@ -170,6 +171,7 @@ class PupilProfile(BaseModel):
     last_observed_at: datetime | None = None
     descriptor_scale: list[str]
     prompt_hierarchy: list[str]
+    progress_period: ProgressPeriod = Field(default="half_term", description="What ``periods`` are: the trust's choice.")
     areas: dict[Area, AreaProfile]
     outcomes: list[OutcomeProgress] = Field(default_factory=list)
     baseline: Baseline = Field(default_factory=Baseline)

@@ -34,7 +34,7 @@ from datetime import datetime
 
 from engagement_shared.events.directory import OutcomeFacts, TrustSettings
 from engagement_shared.events.vocabulary import Area
-from narrative_builder.core.periods import half_term
+from narrative_builder.core.periods import PERIODS
 from narrative_builder.core.profile import (
     PROGRESS_KINDS, AreaProfile, Baseline, Contexts, Factor, Finding, LateralDimensions, OutcomeProgress, Period,
     PeriodProgress, ProgressKind, PupilProfile, TimelineEntry,
@@ -65,10 +65,11 @@ class _Point:
 
 @dataclass
 class _Scales:
-    """The trust's ordered words, as ranks."""
+    """The trust's ordered words, as ranks, and the stretches of the year it tells progress over."""
 
     levels: list[str]
     supports: list[str]
+    period_of: Callable[[datetime], Period]
     level_rank: dict[str, int] = field(init=False)
     support_rank: dict[str, int] = field(init=False)
 
@@ -167,7 +168,7 @@ def _periods(points: list[_Point], scales: _Scales, regressive: bool) -> list[Pe
     """Per-period progress of a series of judgements already in time order."""
     by_period: dict[str, tuple[Period, list[_Point]]] = {}
     for p in points:
-        period = half_term(p.observation.observed_at)  # type: ignore[arg-type]
+        period = scales.period_of(p.observation.observed_at)  # type: ignore[arg-type]
         by_period.setdefault(period.period_id, (period, []))[1].append(p)
     history = _History()
     out: list[PeriodProgress] = []
@@ -334,7 +335,7 @@ def build_profile(pupil_id: str, observations: Sequence[ProjectedObservation], p
     anchor = pupil or (observations[-1] if observations else None)
     if anchor is None:
         raise ValueError("a profile needs the pupil's facts or at least one observation")
-    scales = _Scales(settings.descriptor_scale, settings.prompt_hierarchy)
+    scales = _Scales(settings.descriptor_scale, settings.prompt_hierarchy, PERIODS[settings.progress_period])
     regressive = bool(pupil and pupil.regressive_condition)
     outcomes = sorted((pupil.outcomes.values() if pupil else []), key=lambda f: (f.target_date is None, f.target_date, f.outcome_id))
     return PupilProfile(
@@ -342,6 +343,6 @@ def build_profile(pupil_id: str, observations: Sequence[ProjectedObservation], p
         class_id=pupil.class_id if pupil else None, regressive_condition=regressive, observations=len(counted),
         first_observed_at=counted[0].observed_at if counted else None, last_observed_at=counted[-1].observed_at if counted else None,
         descriptor_scale=list(settings.descriptor_scale), prompt_hierarchy=list(settings.prompt_hierarchy),
-        areas={area: _area(area, counted, scales, regressive) for area in Area},
+        progress_period=settings.progress_period, areas={area: _area(area, counted, scales, regressive) for area in Area},
         outcomes=[_outcome(f, counted, scales, regressive) for f in outcomes],
         baseline=_baseline(counted), what_works=_what_works(counted, scales))

@@ -54,7 +54,8 @@ class DirectoryService:
         if not by.can_administer_trust(trust_id):
             raise Forbidden("only the trust's admin may change its configuration")
         settings = TrustSettings(trust_id=trust_id, descriptor_scale=config.descriptor_scale, prompt_hierarchy=config.prompt_hierarchy,
-                                 observation_gap_days=config.observation_gap_days, target_warning_days=config.target_warning_days)
+                                 observation_gap_days=config.observation_gap_days, target_warning_days=config.target_warning_days,
+                                 progress_period=config.progress_period)
         async with self._uow() as uow:
             await uow.configs.save(trust_id, config)
             uow.emit(TrustConfigured(occurred_at=utcnow(), trust_id=trust_id, school_id="", producer=access.PRODUCER, payload=settings))

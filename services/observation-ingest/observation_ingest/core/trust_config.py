@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engagement_shared.errors import Invalid
+from engagement_shared.events.directory import ProgressPeriod
 from engagement_shared.events.observations import ObservationContent
 from engagement_shared.events.vocabulary import DEFAULT_DESCRIPTOR_SCALE
 
@@ -43,6 +44,8 @@ class TrustConfig(BaseModel):
     observation_gap_days: int = Field(default=14, ge=1, le=120, description="Days without an observation before the SENCO is alerted.")
     target_warning_days: int = Field(default=42, ge=7, le=365,
                                      description="How long before an EHC target date the SENCO is alerted if its outcome shows no new progress.")
+    progress_period: ProgressPeriod = Field(default="half_term", description="What progress is summarised over in profiles "
+                                                                             "and reports: 'half_term' or 'term'.")
 
     @model_validator(mode="after")
     def _no_repeats(self) -> TrustConfig:

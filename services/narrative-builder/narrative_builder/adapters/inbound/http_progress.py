@@ -23,7 +23,7 @@ async def get_progress(pupil_id: str, by: CurrentPrincipal, request: Request) ->
 
 
 @router.get("/pupils/{pupil_id}/profile",
-            summary="A pupil's progress profile: timeline, lateral dimensions, progress per half-term and per EHC outcome, what works")
+            summary="A pupil's progress profile: timeline, lateral dimensions, progress per half-term (or term) and per EHC outcome, what works")
 async def get_profile(pupil_id: str, by: CurrentPrincipal, request: Request) -> PupilProfile:
     return await _profiles(request).profile(by, pupil_id)
 
