@@ -259,8 +259,8 @@ class _Child:
 
     name: str
     kind: ReportKind
+    period: str
     years: bool = True
-    period: str = "half-term"
 
     def month(self, d: date | datetime) -> str:
         """'March' within one school year, else 'March 2027'."""
@@ -1231,10 +1231,10 @@ def _governors_what_works(profiles: Sequence[PupilProfile]) -> list[Paragraph]:
 def _coverage(profiles: Sequence[PupilProfile]) -> list[Paragraph]:
     """How regularly pupils were observed: each period in scope, and how often within one."""
     n = len(profiles)
-    period = PERIOD_WORDS[profiles[0].progress_period] if profiles else "half-term"
     scope = set().union(*(_observed_periods(p) for p in profiles))
     if not scope:
         return [Paragraph(text="No observations have been recorded yet.")]
+    period = PERIOD_WORDS[profiles[0].progress_period]
     regular = sum(_observed_periods(p) >= scope for p in profiles)
     out = []
     if regular == n:

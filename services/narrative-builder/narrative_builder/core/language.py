@@ -502,13 +502,15 @@ def check_text(text: str, kind: ReportKind, *, context: str = "") -> list[Langua
     flagged here. Readability is judged on whole paragraphs and reports by :func:`check_content`.
     """
     report_text = f"{text}\n{context}" if context else text
-    return _in_order(text, kind, lambda term: term.is_explained(report_text))
+    return [finding for finding, _ in _in_order(text, kind, lambda term: term.is_explained(report_text))]
 
 
-def _in_order(text: str, kind: ReportKind, explained: Callable[[JargonTerm], bool]) -> list[LanguageFinding]:
+def _in_order(text: str, kind: ReportKind, explained: Callable[[JargonTerm], bool]) -> list[tuple[LanguageFinding, JargonTerm | None]]:
+    """The findings in ``text`` in the order they appear, each with the jargon term it is about (if any)."""
     plain, uses = _findings_in(text, kind)
-    found = [*plain, *((position, finding) for position, term, finding in uses if not explained(term))]
-    return [finding for _, finding in sorted(found, key=lambda pair: pair[0])]
+    found = [*((position, finding, None) for position, finding in plain),
+             *((position, finding, term) for position, term, finding in uses if not explained(term))]
+    return [(finding, term) for _, finding, term in sorted(found, key=lambda item: item[0])]
 
 
 def _explained_in(report_text: str) -> Callable[[JargonTerm], bool]:
@@ -578,15 +580,13 @@ def check_content(content: ReportContent) -> list[LanguageFinding]:
     texts = content.texts()
     explained = _explained_in("\n".join(texts))
     findings: list[LanguageFinding] = []
-    reported_terms: set[str] = set()
+    reported_terms: set[JargonTerm] = set()
     for text in texts:
-        for finding in _in_order(text, content.kind, explained):
-            if finding.rule == RULE_JARGON:
-                term = next((t for t in JARGON if t.pattern.fullmatch(finding.excerpt)), None)
-                key = term.term if term is not None else finding.excerpt
-                if key in reported_terms:
+        for finding, term in _in_order(text, content.kind, explained):
+            if term is not None:
+                if term in reported_terms:
                     continue
-                reported_terms.add(key)
+                reported_terms.add(term)
             findings.append(finding)
     findings += _readability_findings(content)
     return findings

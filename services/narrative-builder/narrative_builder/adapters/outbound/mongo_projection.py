@@ -45,7 +45,8 @@ async def ensure_projection_indexes(db: AsyncDatabase) -> None:
     A pupil's observations are found by ``pupil_id``: the local database answers a range of
     ``_id`` values with a scan of the whole collection (hundreds of milliseconds per pupil once a
     trust has a year of observations) but an indexed equality in a few. The index costs the
-    projector some insert speed; a profile that is rebuilt 100 times faster is worth it.
+    projector little insert speed (``bench.narrative``: about 0.4 of raw consume + write with and
+    without it), while a profile among 500 pupils is rebuilt about thirty times faster.
     """
     await db[OBSERVATIONS].create_index([("pupil_id", ASCENDING)])
     await db[PROGRESS].create_index([("trust_id", ASCENDING)])
